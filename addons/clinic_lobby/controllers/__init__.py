@@ -1,0 +1,2 @@
+from . import clinic_lobby
+from . import portal

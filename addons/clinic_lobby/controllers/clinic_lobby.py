@@ -1,0 +1,132 @@
+import logging
+
+from odoo import http
+from odoo.http import request
+
+from odoo.addons.mail.tools.discuss import add_guest_to_context
+
+_logger = logging.getLogger(__name__)
+
+
+class ClinicLobbyController(http.Controller):
+    """Public pages of a lobby: check in, wait, leave. No account needed.
+
+    A visitor is known by the ``mail.guest`` cookie set at check-in; a meeting
+    page answers only to the guest who is its patient.
+    """
+
+    def _get_lobby_sudo(self, lobby_slug):
+        # sudo: clinic.lobby - the slug is public; only active lobbies are found
+        return request.env["clinic.lobby"].sudo()._get_by_slug(lobby_slug)
+
+    def _render_check_in(self, lobby_sudo, values=None, errors=None, status=200):
+        return request.render(
+            "clinic_lobby.lobby_check_in",
+            {
+                "lobby": lobby_sudo,
+                "values": values or {},
+                "errors": errors or {},
+                "check_in_key": lobby_sudo._new_check_in_key(),
+            },
+            status=status,
+        )
+
+    @http.route("/lobby/<string:lobby_slug>", type="http", auth="public", methods=["GET"],
+                website=True, sitemap=False)
+    @add_guest_to_context
+    def lobby_check_in(self, lobby_slug, **kwargs):
+        """The check-in form; a visitor already waiting here goes to their meeting."""
+        lobby_sudo = self._get_lobby_sudo(lobby_slug)
+        if not lobby_sudo:
+            raise request.not_found()
+        guest = request.env["mail.guest"]._get_guest_from_context()
+        if meeting_sudo := lobby_sudo._get_active_meeting(guest):
+            return request.redirect(f"/lobby/{lobby_sudo.slug}/meeting/{meeting_sudo.id}")
+        return self._render_check_in(lobby_sudo)
+
+    @http.route("/lobby/<string:lobby_slug>/check-in", type="http", auth="public",
+                methods=["POST"], csrf=False, website=True, sitemap=False)
+    @add_guest_to_context
+    def lobby_check_in_submit(self, lobby_slug, name="", birthdate="", check_in_key="",
+                              csrf_token="", **kwargs):
+        """Check the visitor in and send them to their meeting.
+
+        CSRF is checked here rather than by the route so that a stale or
+        forged token gets the form back with a message instead of an error
+        page; nothing is created without a valid token.
+        """
+        lobby_sudo = self._get_lobby_sudo(lobby_slug)
+        if not lobby_sudo:
+            raise request.not_found()
+        values = {"name": name, "birthdate": birthdate}
+        if not request.validate_csrf(csrf_token):
+            _logger.info("Lobby check-in refused: invalid CSRF token")
+            errors = {"form": request.env._("This form has expired. Please check in again.")}
+            return self._render_check_in(lobby_sudo, values, errors, status=400)
+        guest = request.env["mail.guest"]._get_guest_from_context()
+        meeting_sudo, errors = lobby_sudo._check_in(
+            name, birthdate, guest=guest, check_in_key=check_in_key[:64] or None
+        )
+        if errors:
+            return self._render_check_in(lobby_sudo, values, errors, status=400)
+        patient_guest_sudo = meeting_sudo.patient_participant_id.guest_id
+        if patient_guest_sudo != guest:
+            patient_guest_sudo._set_auth_cookie()
+        return request.redirect(f"/lobby/{lobby_sudo.slug}/meeting/{meeting_sudo.id}")
+
+    def _get_own_meeting_sudo(self, lobby_slug, meeting_id):
+        lobby_sudo = self._get_lobby_sudo(lobby_slug)
+        guest = request.env["mail.guest"]._get_guest_from_context()
+        # sudo: clinic.meeting - _get_for_guest returns the meeting only when
+        # the cookie's guest is its patient
+        meeting_sudo = request.env["clinic.meeting"].sudo()._get_for_guest(meeting_id, guest)
+        if not lobby_sudo or meeting_sudo.lobby_id != lobby_sudo:
+            return lobby_sudo, request.env["clinic.meeting"]
+        return lobby_sudo, meeting_sudo
+
+    @http.route("/lobby/<string:lobby_slug>/meeting/<int:meeting_id>", type="http",
+                auth="public", methods=["GET"], website=True, sitemap=False)
+    @add_guest_to_context
+    def lobby_meeting(self, lobby_slug, meeting_id, **kwargs):
+        """The patient's meeting page: waiting room, then the visit."""
+        lobby_sudo, meeting_sudo = self._get_own_meeting_sudo(lobby_slug, meeting_id)
+        if not meeting_sudo:
+            raise request.not_found()
+        response = request.render(
+            "clinic_lobby.lobby_meeting",
+            {
+                "lobby": lobby_sudo,
+                "meeting": meeting_sudo,
+                "patient": meeting_sudo.patient_participant_id,
+                "status_props": {
+                    "statusUrl": f"/lobby/{lobby_sudo.slug}/meeting/{meeting_sudo.id}/status",
+                    "channel": meeting_sudo._patient_bus_channel(),
+                    "state": meeting_sudo.state,
+                },
+            },
+        )
+        # The page holds personal data: never cache it, never leak it as referrer.
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    @http.route("/lobby/<string:lobby_slug>/meeting/<int:meeting_id>/status", type="jsonrpc",
+                auth="public", readonly=True)
+    @add_guest_to_context
+    def lobby_meeting_status(self, lobby_slug, meeting_id):
+        """State of the patient's own meeting, for their page to follow live."""
+        _lobby_sudo, meeting_sudo = self._get_own_meeting_sudo(lobby_slug, meeting_id)
+        if not meeting_sudo:
+            raise request.not_found()
+        return meeting_sudo._get_patient_status()
+
+    @http.route("/lobby/<string:lobby_slug>/meeting/<int:meeting_id>/leave", type="http",
+                auth="public", methods=["POST"], website=True, sitemap=False)
+    @add_guest_to_context
+    def lobby_meeting_leave(self, lobby_slug, meeting_id, **kwargs):
+        """The patient leaves the waiting room (or the visit)."""
+        lobby_sudo, meeting_sudo = self._get_own_meeting_sudo(lobby_slug, meeting_id)
+        if not meeting_sudo:
+            raise request.not_found()
+        meeting_sudo._leave_patient()
+        return request.render("clinic_lobby.lobby_left", {"lobby": lobby_sudo})

@@ -1,0 +1,196 @@
+import re
+import secrets
+from datetime import timedelta
+
+from psycopg2.errors import UniqueViolation
+
+from odoo import api, fields, models
+from odoo.exceptions import ConcurrencyError, ValidationError
+
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SLUG_MAX_LENGTH = 64
+# How long a double submission of the check-in form finds the first one's meeting.
+CHECK_IN_KEY_LIFETIME = timedelta(minutes=10)
+
+
+class ClinicLobby(models.Model):
+    """A virtual office where walk-in patients wait for one of its pros."""
+
+    _name = "clinic.lobby"
+    _description = "Clinic Lobby"
+    _inherit = ["bus.listener.mixin"]
+    _order = "name, id"
+
+    name = fields.Char(required=True, help="Shown to patients, e.g. 'Dr. Smith's Office'.")
+    slug = fields.Char(
+        string="URL Slug",
+        required=True,
+        copy=False,
+        help="The lobby's address: /lobby/<slug>. Lowercase letters, digits and hyphens.",
+    )
+    pro_ids = fields.Many2many(
+        "clinic.pro",
+        "clinic_lobby_pro_rel",
+        "lobby_id",
+        "pro_id",
+        string="Professionals",
+        help="Professionals who see this lobby's queue and take its patients.",
+    )
+    active = fields.Boolean(default=True)
+    meeting_ids = fields.One2many("clinic.meeting", "lobby_id", string="Meetings")
+    queue_count = fields.Integer(compute="_compute_queue_count", string="Waiting")
+    url = fields.Char(compute="_compute_url", string="Check-in Page")
+
+    _slug_uniq = models.Constraint("UNIQUE(slug)", "Another lobby already uses this URL slug.")
+
+    def _compute_queue_count(self):
+        counts = dict(
+            self.env["clinic.meeting"]._read_group(
+                [("lobby_id", "in", self.ids), ("state", "=", "waiting")],
+                ["lobby_id"],
+                ["__count"],
+            )
+        )
+        for lobby in self:
+            lobby.queue_count = counts.get(lobby, 0)
+
+    @api.depends("slug")
+    def _compute_url(self):
+        base_url = self.get_base_url()
+        for lobby in self:
+            lobby.url = f"{base_url}/lobby/{lobby.slug}" if lobby.slug else False
+
+    @api.constrains("slug")
+    def _check_slug(self):
+        for lobby in self:
+            if len(lobby.slug) > SLUG_MAX_LENGTH or not SLUG_PATTERN.fullmatch(lobby.slug):
+                raise ValidationError(
+                    self.env._(
+                        "The URL slug '%(slug)s' is not valid: use lowercase letters, digits "
+                        "and single hyphens (e.g. 'smith-brown-inc'), %(max)s characters at most.",
+                        slug=lobby.slug,
+                        max=SLUG_MAX_LENGTH,
+                    )
+                )
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_open_queue(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("clinic_meeting.clinic_meeting_action")
+        action["domain"] = [("lobby_id", "=", self.id)]
+        action["context"] = {"search_default_waiting": 1}
+        return action
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_by_slug(self, slug):
+        """The active lobby at ``/lobby/<slug>``, or an empty recordset."""
+        if not slug or not SLUG_PATTERN.fullmatch(slug):
+            return self.browse()
+        return self.search([("slug", "=", slug)], limit=1)
+
+    @api.model
+    def _new_check_in_key(self):
+        """A fresh key for one rendering of the check-in form."""
+        return secrets.token_urlsafe(24)
+
+    def _get_active_meeting(self, guest):
+        """The meeting ``guest`` is waiting or being seen in, in this lobby."""
+        self.ensure_one()
+        if not guest:
+            return self.env["clinic.meeting"]
+        return self.env["clinic.meeting"].search(
+            [
+                ("lobby_id", "=", self.id),
+                ("state", "in", ("waiting", "in_progress")),
+                ("participant_ids.guest_id", "=", guest.id),
+                ("participant_ids.role", "=", "patient"),
+            ],
+            limit=1,
+        )
+
+    def _check_in(self, name, birthdate, guest=None, check_in_key=None):
+        """Check a walk-in patient into this lobby.
+
+        Nothing is created when the input is wrong. Submitting the same form
+        twice (same ``check_in_key``), or checking in again while already
+        waiting here (same ``guest``), returns the meeting of the first time.
+
+        :param str name: the patient's name, as typed
+        :param str birthdate: their date of birth, ``YYYY-MM-DD``
+        :param guest: the visitor's ``mail.guest`` if they already have one
+        :param str check_in_key: the key of the rendered form
+        :return: ``(meeting, errors)``; ``errors`` maps a field to a message
+        """
+        self.ensure_one()
+        Meeting = self.env["clinic.meeting"]
+        if meeting := self._get_active_meeting(guest):
+            return meeting, {}
+        if check_in_key:
+            meeting = Meeting.search(
+                [
+                    ("check_in_key", "=", check_in_key),
+                    ("lobby_id", "=", self.id),
+                    ("state", "=", "waiting"),
+                    ("checked_in_at", ">", fields.Datetime.now() - CHECK_IN_KEY_LIFETIME),
+                ],
+                limit=1,
+            )
+            if meeting:
+                return meeting, {}
+        values, errors = self.env["clinic.meeting.participant"]._parse_patient_identity(
+            name, birthdate
+        )
+        if errors:
+            return Meeting, errors
+        if not guest:
+            guest = self.env["mail.guest"].create(
+                {"name": values["name"], "lang": self.env.lang or False}
+            )
+        try:
+            with self.env.cr.savepoint():
+                meeting = Meeting.create(
+                    {
+                        "name": values["name"],
+                        "lobby_id": self.id,
+                        "check_in_key": check_in_key or False,
+                        "participant_ids": [
+                            fields.Command.create(
+                                {
+                                    "role": "patient",
+                                    "name": values["name"],
+                                    "birthdate": values["birthdate"],
+                                    "guest_id": guest.id,
+                                }
+                            )
+                        ],
+                    }
+                )
+        except UniqueViolation as error:
+            # The same form is being submitted concurrently: let Odoo retry the
+            # request, which then finds the other submission's meeting.
+            raise ConcurrencyError("Concurrent check-in with the same form") from error
+        meeting._notify_changed()
+        return meeting, {}
+
+    def _get_pro_dashboard_meetings(self, pro):
+        """Meetings of these lobbies that ``pro`` sees on their dashboard.
+
+        Read with the caller's rights: record rules decide what is visible.
+        """
+        Meeting = self.env["clinic.meeting"]
+        queue = Meeting.search(
+            [("lobby_id", "in", self.ids), ("state", "=", "waiting")],
+            order="checked_in_at, id",
+        )
+        in_progress = Meeting.search(
+            [("lobby_id", "in", self.ids), ("state", "=", "in_progress")],
+            order="first_pro_joined_at, id",
+        )
+        return queue, in_progress

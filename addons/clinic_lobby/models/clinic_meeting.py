@@ -1,0 +1,28 @@
+from odoo import fields, models
+
+
+class ClinicMeeting(models.Model):
+    _inherit = "clinic.meeting"
+
+    lobby_id = fields.Many2one(
+        "clinic.lobby", string="Lobby", ondelete="restrict", index="btree_not_null", readonly=True
+    )
+    check_in_key = fields.Char(
+        copy=False,
+        readonly=True,
+        groups="base.group_system",
+        help="Key of the check-in form that created this meeting: a second "
+        "submission of the same form finds this meeting instead of creating another.",
+    )
+
+    _check_in_key_uniq = models.Constraint(
+        "UNIQUE(check_in_key)", "This check-in form was already submitted."
+    )
+
+    def _notify_changed(self):
+        """Also tell the pros of the meeting's lobby: their queue changed."""
+        super()._notify_changed()
+        for meeting in self.filtered("lobby_id"):
+            meeting.lobby_id._bus_send(
+                "clinic.meeting/changed", {"meeting_id": meeting.id, "state": meeting.state}
+            )

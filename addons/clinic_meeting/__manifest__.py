@@ -1,0 +1,25 @@
+{
+    "name": "Clinic Meetings",
+    "summary": "Pros, meetings and participants shared by the Clinic Telehealth modules",
+    "version": "19.0.1.0.0",
+    "category": "Services/Clinic",
+    "website": "https://github.com/clinic-telehealth/clinic-telehealth",
+    "author": "Clinic Telehealth contributors",
+    "maintainers": ["clinic-telehealth"],
+    "license": "LGPL-3",
+    "depends": ["portal", "mail", "bus"],
+    "data": [
+        "security/clinic_meeting_security.xml",
+        "security/ir.model.access.csv",
+        "views/clinic_pro_views.xml",
+        "views/clinic_meeting_views.xml",
+        "views/clinic_meeting_menus.xml",
+    ],
+    "assets": {
+        "web.assets_frontend": [
+            "clinic_meeting/static/src/**/*",
+        ],
+    },
+    "installable": True,
+    "application": True,
+}
