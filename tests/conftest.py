@@ -91,9 +91,7 @@ def odoo_server(tmp_path_factory):
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
-            errors = [
-                line for line in log.read_text().splitlines() if " ERROR " in line
-            ]
+            errors = [line for line in log.read_text().splitlines() if " ERROR " in line]
             if errors:
                 print(f"Odoo server logged errors ({log}):", *errors[-20:], sep="\n")
 

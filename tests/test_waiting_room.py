@@ -48,9 +48,7 @@ def test_stranger_checks_in_and_pros_see_it_live(new_page, login, unique, screen
     # Dr. Brown sees it leave his queue, taken: 2 participants, 1 pro.
     expect(queue_item(brown, name)).to_have_count(0)
     taken = brown.locator(".o_clinic_lobby_in_progress_item", has_text=name)
-    expect(taken.locator(".o_clinic_lobby_participants")).to_have_text(
-        "2 participants, 1 pro"
-    )
+    expect(taken.locator(".o_clinic_lobby_participants")).to_have_text("2 participants, 1 pro")
     # The stranger's page follows along.
     expect(stranger.locator(".o_clinic_lobby_waiting_status")).to_contain_text(
         "Dr. Smith joined your meeting."

@@ -31,8 +31,14 @@ class ClinicLobbyController(http.Controller):
             status=status,
         )
 
-    @http.route("/lobby/<string:lobby_slug>", type="http", auth="public", methods=["GET"],
-                website=True, sitemap=False)
+    @http.route(
+        "/lobby/<string:lobby_slug>",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        website=True,
+        sitemap=False,
+    )
     @add_guest_to_context
     def lobby_check_in(self, lobby_slug, **kwargs):
         """The check-in form; a visitor already waiting here goes to their meeting."""
@@ -44,11 +50,19 @@ class ClinicLobbyController(http.Controller):
             return request.redirect(f"/lobby/{lobby_sudo.slug}/meeting/{meeting_sudo.id}")
         return self._render_check_in(lobby_sudo)
 
-    @http.route("/lobby/<string:lobby_slug>/check-in", type="http", auth="public",
-                methods=["POST"], csrf=False, website=True, sitemap=False)
+    @http.route(
+        "/lobby/<string:lobby_slug>/check-in",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        website=True,
+        sitemap=False,
+    )
     @add_guest_to_context
-    def lobby_check_in_submit(self, lobby_slug, name="", birthdate="", check_in_key="",
-                              csrf_token="", **kwargs):
+    def lobby_check_in_submit(
+        self, lobby_slug, name="", birthdate="", check_in_key="", csrf_token="", **kwargs
+    ):
         """Check the visitor in and send them to their meeting.
 
         CSRF is checked here rather than by the route so that a stale or
@@ -84,8 +98,14 @@ class ClinicLobbyController(http.Controller):
             return lobby_sudo, request.env["clinic.meeting"]
         return lobby_sudo, meeting_sudo
 
-    @http.route("/lobby/<string:lobby_slug>/meeting/<int:meeting_id>", type="http",
-                auth="public", methods=["GET"], website=True, sitemap=False)
+    @http.route(
+        "/lobby/<string:lobby_slug>/meeting/<int:meeting_id>",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        website=True,
+        sitemap=False,
+    )
     @add_guest_to_context
     def lobby_meeting(self, lobby_slug, meeting_id, **kwargs):
         """The patient's meeting page: waiting room, then the visit."""
@@ -110,8 +130,12 @@ class ClinicLobbyController(http.Controller):
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
 
-    @http.route("/lobby/<string:lobby_slug>/meeting/<int:meeting_id>/status", type="jsonrpc",
-                auth="public", readonly=True)
+    @http.route(
+        "/lobby/<string:lobby_slug>/meeting/<int:meeting_id>/status",
+        type="jsonrpc",
+        auth="public",
+        readonly=True,
+    )
     @add_guest_to_context
     def lobby_meeting_status(self, lobby_slug, meeting_id):
         """State of the patient's own meeting, for their page to follow live."""
@@ -120,8 +144,14 @@ class ClinicLobbyController(http.Controller):
             raise request.not_found()
         return meeting_sudo._get_patient_status()
 
-    @http.route("/lobby/<string:lobby_slug>/meeting/<int:meeting_id>/leave", type="http",
-                auth="public", methods=["POST"], website=True, sitemap=False)
+    @http.route(
+        "/lobby/<string:lobby_slug>/meeting/<int:meeting_id>/leave",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+        sitemap=False,
+    )
     @add_guest_to_context
     def lobby_meeting_leave(self, lobby_slug, meeting_id, **kwargs):
         """The patient leaves the waiting room (or the visit)."""

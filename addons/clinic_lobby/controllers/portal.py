@@ -8,7 +8,9 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 class ClinicPortal(CustomerPortal):
     """The pro dashboard, /my/clinic: live queue, my meetings, current meeting."""
 
-    @http.route("/my/clinic", type="http", auth="user", methods=["GET"], website=True, sitemap=False)
+    @http.route(
+        "/my/clinic", type="http", auth="user", methods=["GET"], website=True, sitemap=False
+    )
     def my_clinic(self, **kwargs):
         """The dashboard page; its content is a live OWL component."""
         values = self._prepare_portal_layout_values()

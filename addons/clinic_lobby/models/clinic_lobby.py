@@ -79,7 +79,9 @@ class ClinicLobby(models.Model):
 
     def action_open_queue(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("clinic_meeting.clinic_meeting_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "clinic_meeting.clinic_meeting_action"
+        )
         action["domain"] = [("lobby_id", "=", self.id)]
         action["context"] = {"search_default_waiting": 1}
         return action
@@ -132,18 +134,14 @@ class ClinicLobby(models.Model):
         Meeting = self.env["clinic.meeting"]
         if meeting := self._get_active_meeting(guest):
             return meeting, {}
-        if check_in_key:
-            meeting = Meeting.search(
-                [
-                    ("check_in_key", "=", check_in_key),
-                    ("lobby_id", "=", self.id),
-                    ("state", "=", "waiting"),
-                    ("checked_in_at", ">", fields.Datetime.now() - CHECK_IN_KEY_LIFETIME),
-                ],
-                limit=1,
-            )
-            if meeting:
+        if check_in_key and (meeting := Meeting.search([("check_in_key", "=", check_in_key)])):
+            if (
+                meeting.lobby_id == self
+                and meeting.state == "waiting"
+                and meeting.checked_in_at > fields.Datetime.now() - CHECK_IN_KEY_LIFETIME
+            ):
                 return meeting, {}
+            check_in_key = None  # an old form: check in anew
         values, errors = self.env["clinic.meeting.participant"]._parse_patient_identity(
             name, birthdate
         )

@@ -5,7 +5,7 @@ class ClinicMeeting(models.Model):
     _inherit = "clinic.meeting"
 
     lobby_id = fields.Many2one(
-        "clinic.lobby", string="Lobby", ondelete="restrict", index="btree_not_null", readonly=True
+        "clinic.lobby", ondelete="restrict", index="btree_not_null", readonly=True
     )
     check_in_key = fields.Char(
         copy=False,
@@ -21,8 +21,9 @@ class ClinicMeeting(models.Model):
 
     def _notify_changed(self):
         """Also tell the pros of the meeting's lobby: their queue changed."""
-        super()._notify_changed()
+        result = super()._notify_changed()
         for meeting in self.filtered("lobby_id"):
             meeting.lobby_id._bus_send(
                 "clinic.meeting/changed", {"meeting_id": meeting.id, "state": meeting.state}
             )
+        return result

@@ -39,7 +39,7 @@ class ClinicPro(models.Model):
             "queue": [self._dashboard_meeting_values(m) for m in queue],
             "in_progress": [self._dashboard_meeting_values(m) for m in in_progress],
             "my_meetings": [self._dashboard_meeting_values(m) for m in mine],
-            "current": current and self._dashboard_meeting_values(current) or False,
+            "current": (current and self._dashboard_meeting_values(current)) or False,
         }
 
     def _dashboard_meeting_values(self, meeting):

@@ -48,8 +48,7 @@ class ClinicMeeting(models.Model):
         store=True,
         aggregator="avg",
         digits=(16, 1),
-        help="Minutes between check-in and the first pro joining "
-        "(or the patient giving up).",
+        help="Minutes between check-in and the first pro joining (or the patient giving up).",
     )
     participant_ids = fields.One2many(
         "clinic.meeting.participant", "meeting_id", string="Participants"
@@ -188,9 +187,7 @@ class ClinicMeeting(models.Model):
         if state == "in_progress" and not take_over:
             taken_by = self.participant_ids.filtered(lambda p: p.role == "pro" and not p.left_at)
             raise UserError(
-                self.env._(
-                    "Already taken by %(pros)s.", pros=", ".join(taken_by.mapped("name"))
-                )
+                self.env._("Already taken by %(pros)s.", pros=", ".join(taken_by.mapped("name")))
             )
         now = fields.Datetime.now()
         if participant:

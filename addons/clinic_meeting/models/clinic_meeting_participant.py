@@ -16,18 +16,14 @@ class ClinicMeetingParticipant(models.Model):
     _description = "Clinic Meeting Participant"
     _order = "joined_at, id"
 
-    meeting_id = fields.Many2one(
-        "clinic.meeting", required=True, ondelete="cascade", index=True
-    )
+    meeting_id = fields.Many2one("clinic.meeting", required=True, ondelete="cascade", index=True)
     role = fields.Selection(
         [("patient", "Patient"), ("pro", "Professional")], required=True, readonly=True
     )
     name = fields.Char(required=True)
     pro_id = fields.Many2one("clinic.pro", string="Professional", ondelete="restrict", index=True)
     partner_id = fields.Many2one("res.partner", string="Contact", ondelete="set null")
-    guest_id = fields.Many2one(
-        "mail.guest", string="Guest", ondelete="set null", index="btree_not_null"
-    )
+    guest_id = fields.Many2one("mail.guest", ondelete="set null", index="btree_not_null")
     birthdate = fields.Date(string="Date of Birth")
     age = fields.Integer(compute="_compute_age")
     joined_at = fields.Datetime(default=fields.Datetime.now, required=True)

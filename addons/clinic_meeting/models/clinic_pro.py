@@ -19,7 +19,6 @@ class ClinicPro(models.Model):
     title = fields.Char(help="Speciality or role, e.g. 'General practitioner'.")
     user_id = fields.Many2one(
         "res.users",
-        string="User",
         required=True,
         ondelete="restrict",
         index=True,
