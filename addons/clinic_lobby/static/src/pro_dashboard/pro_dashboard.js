@@ -73,6 +73,11 @@ export class ProDashboard extends Component {
         }
     }
 
+    /** Meetings of my lobbies that other pros are running. */
+    get othersInProgress() {
+        return this.state.in_progress.filter((meeting) => !meeting.i_am_in);
+    }
+
     minutesSince(datetime) {
         if (!datetime) {
             return 0;
