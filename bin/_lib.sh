@@ -31,7 +31,7 @@ find_odoo() {
   - install an Odoo 19 source tree into python3:  pip install -r ODOO/requirements.txt && pip install -e ODOO
   - or point at a source tree:                    ODOO_PATH=/path/to/odoo-19 $0
   - or name the Python that has it:               ODOO_PYTHON=/path/to/python $0
-  (see README.md, 'Providing Odoo 19'; for Docker, see docker/)" ;;
+  (see README.md, section 'Run it'; for Docker, see docker/)" ;;
     esac
 }
 
