@@ -12,6 +12,7 @@
     "data": [
         "security/ir.model.access.csv",
         "security/clinic_lobby_security.xml",
+        "data/ir_cron_data.xml",
         "views/clinic_lobby_views.xml",
         "views/clinic_lobby_menus.xml",
         "views/clinic_lobby_templates.xml",

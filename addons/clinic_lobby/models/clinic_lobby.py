@@ -11,6 +11,8 @@ SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SLUG_MAX_LENGTH = 64
 # How long a double submission of the check-in form finds the first one's meeting.
 CHECK_IN_KEY_LIFETIME = timedelta(minutes=10)
+# Waiting longer than this (hours), a walk-in is taken for gone; see the cron.
+ABANDONED_AFTER_HOURS = 6
 
 
 class ClinicLobby(models.Model):
@@ -176,6 +178,27 @@ class ClinicLobby(models.Model):
             raise ConcurrencyError("Concurrent check-in with the same form") from error
         meeting._notify_changed()
         return meeting, {}
+
+    @api.model
+    def _cron_cancel_abandoned_check_ins(self):
+        """Cancel walk-ins still waiting after hours: the patient closed the page.
+
+        The delay is the system parameter ``clinic_lobby.abandoned_after_hours``.
+        """
+        hours = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("clinic_lobby.abandoned_after_hours", ABANDONED_AFTER_HOURS)
+        )
+        abandoned = self.env["clinic.meeting"].search(
+            [
+                ("lobby_id", "!=", False),
+                ("state", "=", "waiting"),
+                ("checked_in_at", "<", fields.Datetime.now() - timedelta(hours=hours)),
+            ]
+        )
+        abandoned.action_cancel()
+        return abandoned
 
     def _get_pro_dashboard_meetings(self, pro):
         """Meetings of these lobbies that ``pro`` sees on their dashboard.

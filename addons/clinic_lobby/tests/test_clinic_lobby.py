@@ -86,3 +86,15 @@ class TestClinicLobby(ClinicLobbyCommon):
     def test_html_in_the_name_is_kept_as_text(self):
         meeting = self._check_in(name="<script>alert(1)</script> Bob")
         self.assertEqual(meeting.name, "<script>alert(1)</script> Bob")
+
+    def test_abandoned_check_ins_are_cancelled(self):
+        with freeze_time("2026-03-01 08:00:00"):
+            old, taken = self._check_in(name="Old Patient"), self._check_in(name="Seen Patient")
+            taken._join_pro(self.pro_a)
+        with freeze_time("2026-03-01 13:00:00"):
+            recent = self._check_in(name="Recent Patient")
+            self.assertFalse(self.env["clinic.lobby"]._cron_cancel_abandoned_check_ins())
+        with freeze_time("2026-03-01 14:30:00"):
+            self.assertEqual(self.env["clinic.lobby"]._cron_cancel_abandoned_check_ins(), old)
+        self.assertEqual(old.state, "cancelled")
+        self.assertEqual((recent.state, taken.state), ("waiting", "in_progress"))
