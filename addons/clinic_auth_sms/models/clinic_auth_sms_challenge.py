@@ -392,12 +392,13 @@ class ClinicAuthSmsChallenge(models.Model):
     @api.model
     def _cron_send_twilio_verifications(self):
         """Send the queued codes through Twilio Verify, committing after each."""
-        challenges = self.search(
-            [("twilio_state", "=", "queued")], order="id", limit=TWILIO_BATCH_SIZE
-        ).try_lock_for_update()
-        for challenge in challenges:
+        domain = [("twilio_state", "=", "queued")]
+        challenges = self.search(domain, order="id", limit=TWILIO_BATCH_SIZE)
+        for challenge in challenges.try_lock_for_update():
             challenge._send_twilio_verification()
             self.env["ir.cron"]._commit_progress(1)
+        if len(challenges) == TWILIO_BATCH_SIZE:
+            self.env["ir.cron"]._commit_progress(remaining=self.search_count(domain))
 
     def _send_twilio_verification(self):
         """Ask Twilio Verify to text a code to this challenge's patient.
