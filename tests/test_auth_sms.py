@@ -215,5 +215,18 @@ def test_idle_patient_is_logged_out(new_page, commit_env, patient):
     }
     store.save(session)
     page.goto("/my")
-    page.wait_for_url("**/web/login?redirect=*")
+    page.wait_for_url(f"**{LOGIN}?redirect=*")
     assert server_session(page).uid is None
+    expect(page.locator(".o_clinic_auth_sms_notice")).to_have_text(
+        "You were logged out after 30 minutes without activity. Please log in again."
+    )
+
+    # Back in where they were (the previous code was asked for long enough ago).
+    with commit_env() as env:
+        for challenge in env["clinic.auth.sms.challenge"].search(
+            [("partner_id", "=", patient["id"])]
+        ):
+            challenge.requested_at -= timedelta(minutes=1)
+    ask_for_code(page, patient["number"], patient["last_name"])
+    type_code(page, sms_codes(commit_env, patient["number"])[-1])
+    page.wait_for_url(re.compile(r"/my\??$"))

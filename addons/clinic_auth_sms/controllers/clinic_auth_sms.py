@@ -7,15 +7,15 @@ from odoo.http import request
 from odoo.addons.web.controllers.utils import _get_login_redirect_url
 
 from ..models.clinic_auth_sms_challenge import ClinicAuthSmsError
+from ..models.ir_http import NOTICE_KEY
 from ..models.res_users import CREDENTIAL_TYPE
 
 _logger = logging.getLogger(__name__)
 
 # Server session keys: the pending challenge (its token, never sent to the
-# browser), where to go once logged in, and a one-time message.
+# browser) and where to go once logged in.
 CHALLENGE_KEY = "clinic_auth_sms_challenge"
 REDIRECT_KEY = "clinic_auth_sms_redirect"
-NOTICE_KEY = "clinic_auth_sms_notice"
 DEFAULT_REDIRECT = "/my"
 
 

@@ -51,7 +51,7 @@ class ClinicAuthSmsChallenge(models.Model):
 
     _name = "clinic.auth.sms.challenge"
     _description = "Patient Login Code"
-    _order = "id desc"
+    _order = "requested_at desc, id desc"
 
     # The limits of seed 001 ("1 minute before resending, 3 tries within an
     # hour"), NIST SP 800-63B 5.1.3 and OWASP ASVS 2.7. Per-IP: a setting.

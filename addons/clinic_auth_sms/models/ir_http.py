@@ -1,12 +1,17 @@
 import logging
 import time
 
+from werkzeug.exceptions import abort
+
 from odoo import api, models
 from odoo.http import request
 
 _logger = logging.getLogger(__name__)
 
+# Server session keys: the record of a patient session; a one-time message
+# for the patient login pages.
 SESSION_KEY = "clinic_auth_sms"
+NOTICE_KEY = "clinic_auth_sms_notice"
 # Seconds between two updates of the last activity: a page making many
 # requests does not rewrite its session file on every one of them.
 ACTIVITY_RESOLUTION = 10
@@ -18,8 +23,25 @@ class IrHttp(models.AbstractModel):
 
     @classmethod
     def _authenticate(cls, endpoint):
-        cls._clinic_auth_sms_check_idle()
+        if cls._clinic_auth_sms_check_idle():
+            cls._clinic_auth_sms_redirect_idle(endpoint)
         return super()._authenticate(endpoint)
+
+    @classmethod
+    def _clinic_auth_sms_redirect_idle(cls, endpoint):
+        """Send a patient just logged out for idleness to the patient login
+        page (not the staff's) when the page they asked for needs a user."""
+        routing = endpoint.routing
+        if (
+            routing.get("type") == "http"
+            and routing.get("auth") == "user"
+            and request.httprequest.method == "GET"
+        ):
+            abort(
+                request.redirect_query(
+                    "/patient/login", {"redirect": request.httprequest.full_path}
+                )
+            )
 
     @classmethod
     def _clinic_auth_sms_start_session(cls, uid):
@@ -50,18 +72,21 @@ class IrHttp(models.AbstractModel):
 
     @classmethod
     def _clinic_auth_sms_check_idle(cls):
-        """Log out a patient session idle for too long, else note its activity."""
+        """Log out a patient session idle for too long, else note its activity.
+
+        :return: whether the session was logged out
+        """
         session = request.session
         data = session.get(SESSION_KEY)
         if not data:
-            return
+            return False
         if session.uid != data.get("uid"):
             # the code was right but a second factor is still to be given
             if session.uid is None and session.get("pre_uid") == data.get("uid"):
-                return
+                return False
             # logged out, or logged in as someone else since
             del session[SESSION_KEY]
-            return
+            return False
         now = time.time()
         idle = now - data.get("last_activity_at", 0)
         limit = cls._clinic_auth_sms_get_idle_limit()
@@ -75,6 +100,15 @@ class IrHttp(models.AbstractModel):
             # the request goes on as a visitor's (as Odoo does for a session
             # whose token no longer matches)
             request.env = api.Environment(request.env.cr, None, session.context)
-            return
+            session[NOTICE_KEY] = {
+                "type": "info",
+                "message": request.env._(
+                    "You were logged out after %(minutes)s minutes without activity. "
+                    "Please log in again.",
+                    minutes=limit // 60,
+                ),
+            }
+            return True
         if idle >= ACTIVITY_RESOLUTION:
             session[SESSION_KEY] = {**data, "last_activity_at": now}
+        return False

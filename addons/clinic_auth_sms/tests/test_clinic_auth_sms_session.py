@@ -52,9 +52,13 @@ class TestClinicAuthSmsSession(ClinicAuthSmsCommon):
             self.IrHttp._clinic_auth_sms_check_idle()
         self.assertEqual(self.session.uid, self.uid, "30 minutes idle: still logged in")
         with freeze_time("2026-03-01 11:29:01"):
-            self.IrHttp._clinic_auth_sms_check_idle()
+            self.assertTrue(self.IrHttp._clinic_auth_sms_check_idle())
         self.assertIsNone(self.session.uid, "logged out")
         self.assertNotIn("clinic_auth_sms", self.session)
+        self.assertEqual(
+            self.session["clinic_auth_sms_notice"]["message"],
+            "You were logged out after 30 minutes without activity. Please log in again.",
+        )
         self.assertIsNone(self.request.env.uid, "the request goes on as a visitor's")
 
     def test_idle_limit_is_a_setting(self):
