@@ -14,6 +14,7 @@
         "views/clinic_pro_views.xml",
         "views/clinic_meeting_views.xml",
         "views/clinic_meeting_menus.xml",
+        "views/res_config_settings_views.xml",
     ],
     "assets": {
         "web.assets_frontend": [

@@ -3,3 +3,7 @@ from . import clinic_meeting
 from . import clinic_meeting_participant
 from . import res_users
 from . import ir_websocket
+from . import discuss_channel
+from . import discuss_channel_member
+from . import discuss_channel_rtc_session
+from . import res_config_settings

@@ -1,8 +1,12 @@
 import uuid
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
+
+from odoo.addons.mail.tools.discuss import Store
+
+ENDED_STATES = ("done", "cancelled")
 
 
 class ClinicMeeting(models.Model):
@@ -130,6 +134,7 @@ class ClinicMeeting(models.Model):
                 continue
             meeting.participant_ids.filtered(lambda p: not p.left_at).left_at = now
             meeting.write({"state": "cancelled", "ended_at": now})
+        self._call_end_sessions()
         self._notify_changed()
         return True
 
@@ -221,6 +226,7 @@ class ClinicMeeting(models.Model):
         if state == "in_progress" and not still_in:
             self.participant_ids.filtered(lambda p: not p.left_at).left_at = now
             self.write({"state": "done", "ended_at": now})
+        self._call_end_sessions()
         self._notify_changed()
         return True
 
@@ -232,6 +238,7 @@ class ClinicMeeting(models.Model):
         self.participant_ids.filtered(lambda p: p.role == "patient" and not p.left_at).left_at = now
         if state == "waiting":
             self.write({"state": "cancelled", "ended_at": now})
+        self._call_end_sessions()
         self._notify_changed()
         return True
 
@@ -283,3 +290,181 @@ class ClinicMeeting(models.Model):
         self.ensure_one()
         pros = self.participant_ids.filtered(lambda p: p.role == "pro" and not p.left_at)
         return {"state": self.state, "pro_names": pros.mapped("name")}
+
+    # ------------------------------------------------------------
+    # VIDEO CALL
+    # ------------------------------------------------------------
+    # The call of a meeting is a Discuss call: a private ``group`` channel
+    # whose members are the meeting's participants (the patient's mail.guest
+    # included), its ``discuss.channel.rtc.session`` records, ICE servers from
+    # ``mail.ice.server`` (or Twilio) and peer-to-peer signalling over the bus.
+    # The patient enters the call as soon as their page opens, so that a pro
+    # who joins only has to connect to them.
+
+    def _call_get_participant(self, partner, guest, active=True):
+        """The participant of this meeting that ``partner`` or ``guest`` is.
+
+        :param bool active: only someone who is in the meeting right now
+        """
+        self.ensure_one()
+        return self.participant_ids.filtered(
+            lambda p: (
+                ((partner and p.partner_id == partner) or (guest and p.guest_id == guest))
+                and not (active and p.left_at)
+            )
+        )[:1]
+
+    def _call_check_can_join(self, member):
+        """Refuse the call to anyone but a participant in a meeting not ended.
+
+        :param member: the ``discuss.channel.member`` about to join the call
+        """
+        self.ensure_one()
+        if self.state in ENDED_STATES:
+            raise UserError(self.env._("This visit has ended."))
+        if not self._call_get_participant(member.partner_id, member.guest_id):
+            raise AccessError(self.env._("You are not in this meeting."))
+
+    def _call_get_channel(self, create=True):
+        """The meeting's private call channel, created on first use."""
+        self.ensure_one()
+        Channel = self.env["discuss.channel"]
+        channel = Channel.search([("clinic_meeting_id", "=", self.id)])
+        if channel or not create:
+            return channel
+        # The patient's page and a pro's may open at the same instant: the row
+        # lock makes the second one retry, and find the first one's channel.
+        self._lock_for_update()
+        if channel := Channel.search([("clinic_meeting_id", "=", self.id)]):
+            return channel
+        # sudo: discuss.channel - Discuss makes whoever creates a channel one of
+        # its members; only participants may be members of this one, so it is
+        # created by nobody in particular.
+        channel_sudo = (
+            Channel.with_user(self.env.ref("base.public_user"))
+            .sudo()
+            .create(
+                {
+                    "name": self.env._("Clinic visit %(ref)s", ref=self.id),
+                    "channel_type": "group",
+                    "clinic_meeting_id": self.id,
+                }
+            )
+        )
+        return channel_sudo.with_env(self.env)
+
+    def _call_get_member(self, participant):
+        """The channel member of ``participant``, added on their first call."""
+        self.ensure_one()
+        channel = self._call_get_channel()
+        partner = participant.partner_id
+        guest = participant.guest_id if not partner else self.env["mail.guest"]
+        member = channel.channel_member_ids.filtered(
+            lambda m: m.partner_id == partner if partner else m.guest_id == guest
+        )
+        if not member:
+            member = channel._add_members(partners=partner, guests=guest, post_joined_message=False)
+        return member
+
+    def _call_join(self, participant):
+        """Put ``participant`` in the meeting's call, in place of any session
+        they had there (a reloaded page, another window).
+
+        :return: what their page needs to connect: ``state``, and unless the
+            meeting ended or they left it (``left``), ``channelId``,
+            ``sessionId``, ``iceServers`` and ``sessions`` (see
+            ``_call_sessions_values``)
+        """
+        self.ensure_one()
+        if self.state in ENDED_STATES or participant.left_at:
+            return {"state": self.state, "sessionId": False, "left": bool(participant.left_at)}
+        member = self._call_get_member(participant)
+        store = Store()
+        member._rtc_join_call(store)
+        rtc = store.get_result()["Rtc"]
+        return {
+            "state": self.state,
+            "channelId": member.channel_id.id,
+            "sessionId": rtc["localSession"],
+            # No server configured means none: never a public server by default.
+            "iceServers": rtc["iceServers"] or [],
+            "sessions": self._call_sessions_values(member.channel_id, participant),
+        }
+
+    def _call_ping(self, participant, session_id):
+        """Keep ``participant``'s session alive; drop the sessions of pages
+        that went away without saying so.
+
+        :return: ``state``, ``sessionId`` (False when that session is gone)
+            and ``sessions``
+        """
+        self.ensure_one()
+        channel = self._call_get_channel(create=False)
+        session = channel.rtc_session_ids.filtered(
+            lambda s: (
+                s.id == session_id
+                and participant == self._call_get_participant(s.partner_id, s.guest_id)
+            )
+        )
+        if session and self.state not in ENDED_STATES:
+            session.write({})  # its write_date is its heartbeat
+        else:
+            session = session.browse()
+        channel.rtc_session_ids._delete_inactive_rtc_sessions()
+        return {
+            "state": self.state,
+            "sessionId": session.id,
+            "sessions": self._call_sessions_values(channel, participant),
+        }
+
+    def _call_sessions_values(self, channel, viewer):
+        """Who is in the call, as ``viewer`` (a participant) may see it:
+        ``[{"id", "name", "role", "isSelf"}]``, one per session."""
+        self.ensure_one()
+        values = []
+        for session in channel.rtc_session_ids:
+            participant = self._call_get_participant(
+                session.partner_id, session.guest_id, active=False
+            )
+            values.append(
+                {
+                    "id": session.id,
+                    "name": participant.name,
+                    "role": participant.role,
+                    "isSelf": participant == viewer,
+                }
+            )
+        return values
+
+    def _call_end_sessions(self):
+        """Hang up whoever is no longer in the meeting: a pro who left, a
+        patient who left, everyone once the meeting ended."""
+        # sudo: discuss.channel - the meeting's own call follows its state
+        channels = (
+            self.env["discuss.channel"].sudo().search([("clinic_meeting_id", "in", self.ids)])
+        )
+        stale = channels.rtc_session_ids.filtered(
+            lambda s: (
+                s.channel_id.clinic_meeting_id.state in ENDED_STATES
+                or not s.channel_id.clinic_meeting_id._call_get_participant(
+                    s.partner_id, s.guest_id
+                )
+            )
+        )
+        stale.unlink()
+
+    def _call_notify_sessions(self):
+        """Tell the participants' pages which sessions are in the call now.
+
+        Session ids only: pages ask ``_call_ping`` for names when they need them.
+        """
+        # sudo: discuss.channel - reading which sessions are in the meeting's call
+        channels = (
+            self.env["discuss.channel"].sudo().search([("clinic_meeting_id", "in", self.ids)])
+        )
+        for channel in channels:
+            meeting = channel.clinic_meeting_id
+            payload = {"meeting_id": meeting.id, "session_ids": channel.rtc_session_ids.ids}
+            meeting._bus_send("clinic.meeting/call", payload, subchannel="patient")
+            pros = meeting.participant_ids.filtered(lambda p: p.role == "pro")
+            pros.partner_id._bus_send("clinic.meeting/call", payload)
