@@ -18,6 +18,8 @@
     ],
     "assets": {
         "web.assets_frontend": [
+            # Discuss's peer-to-peer transport, without the rest of its call UI.
+            "mail/static/src/discuss/call/common/peer_to_peer.js",
             "clinic_meeting/static/src/**/*",
         ],
     },
