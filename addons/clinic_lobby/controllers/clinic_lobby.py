@@ -123,6 +123,12 @@ class ClinicLobbyController(http.Controller):
                     "channel": meeting_sudo._patient_bus_channel(),
                     "state": meeting_sudo.state,
                 },
+                "video_props": {
+                    "meetingId": meeting_sudo.id,
+                    "role": "patient",
+                    "busChannel": meeting_sudo._patient_bus_channel(),
+                    "leaveUrl": f"/lobby/{lobby_sudo.slug}/meeting/{meeting_sudo.id}/leave",
+                },
             },
         )
         # The page holds personal data: never cache it, never leak it as referrer.

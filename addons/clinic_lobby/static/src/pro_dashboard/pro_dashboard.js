@@ -4,6 +4,7 @@ import { rpc } from "@web/core/network/rpc";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
 import { deserializeDateTime } from "@web/core/l10n/dates";
+import { VideoCall } from "@clinic_meeting/video_call/video_call";
 
 /**
  * The pro dashboard: the live queue of my lobbies, the meetings in progress
@@ -13,6 +14,7 @@ import { deserializeDateTime } from "@web/core/l10n/dates";
  */
 export class ProDashboard extends Component {
     static template = "clinic_lobby.ProDashboard";
+    static components = { VideoCall };
     static props = {};
 
     setup() {
