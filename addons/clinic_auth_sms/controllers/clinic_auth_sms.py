@@ -63,12 +63,18 @@ class ClinicAuthSmsController(http.Controller):
         return response
 
     def _render_login(self, values=None, errors=None):
+        country = request.env.company.country_id
         return self._render(
             "clinic_auth_sms.patient_login",
             {
                 "values": values or {},
                 "errors": errors or {},
-                "country_name": request.env.company.country_id.name,
+                "phone_help": request.env._(
+                    "Starting with + and the country code if it is not a number from %(country)s.",
+                    country=country.name,
+                )
+                if country
+                else request.env._("Starting with + and the country code."),
             },
         )
 
@@ -139,7 +145,12 @@ class ClinicAuthSmsController(http.Controller):
             "clinic_auth_sms.patient_login_code",
             {
                 "resend_delay": challenge_sudo._get_resend_delay(),
-                "validity_minutes": int(challenge_sudo._code_validity.total_seconds() // 60),
+                "code_sent": request.env._(
+                    "If this number belongs to a patient of %(company)s, we have sent a "
+                    "6-digit code to it by SMS. The code is valid for %(minutes)s minutes.",
+                    company=request.env.company.name,
+                    minutes=int(challenge_sudo._code_validity.total_seconds() // 60),
+                ),
             },
         )
 

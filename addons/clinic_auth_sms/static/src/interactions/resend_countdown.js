@@ -12,8 +12,10 @@ export class ResendCountdown extends Interaction {
         ".o_clinic_auth_sms_countdown": {
             "t-att-class": () => ({ "d-none": this.remaining <= 0 }),
         },
-        ".o_clinic_auth_sms_countdown_seconds": {
-            "t-out": () => this.remaining,
+        ".o_clinic_auth_sms_countdown_time": {
+            // m:ss, as the server renders it: no words to translate
+            "t-out": () =>
+                `${Math.floor(this.remaining / 60)}:${String(this.remaining % 60).padStart(2, "0")}`,
         },
         ".o_clinic_auth_sms_resend_ready": {
             "t-att-class": () => ({ "d-none": this.remaining > 0 }),
