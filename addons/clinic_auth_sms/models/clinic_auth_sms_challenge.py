@@ -178,8 +178,9 @@ class ClinicAuthSmsChallenge(models.Model):
         ip_hash = remote_addr and self._hash("ip", remote_addr)
         if error := self._check_send_limits(self.phone_hash, ip_hash):
             return self.browse(), error
+        patient = self.partner_id.filtered(lambda p: p.active and p.is_clinic_patient)
         return self.with_company(self.company_id)._create_challenge(
-            self.partner_id, self.phone_hash, ip_hash
+            patient, self.phone_hash, ip_hash
         ), False
 
     @api.model

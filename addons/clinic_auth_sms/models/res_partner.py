@@ -56,12 +56,14 @@ class ResPartner(models.Model):
     def _clinic_auth_sms_get_user(self, company):
         """The portal user this patient logs in as, created on their first login.
 
-        Nothing is returned when the patient may not log in by SMS: their
-        user is archived, or is an internal user (staff log in with their
-        password and, maybe, a second factor; an SMS code must not open an
-        employee account).
+        Nothing is returned when the patient may not log in by SMS: they are
+        no longer a patient, or their user is archived, or is an internal
+        user (staff log in with their password and, maybe, a second factor;
+        an SMS code must not open an employee account).
         """
         self.ensure_one()
+        if not (self.active and self.is_clinic_patient):
+            return self.env["res.users"]
         users = self.with_context(active_test=False).user_ids
         if users:
             return users.filtered(lambda u: u.active and u._is_portal())[:1]

@@ -19,11 +19,11 @@ class TestClinicAuthSmsQueries(ClinicAuthSmsCommon):
     SEND_UNKNOWN = 5
     # Verify and log in an existing portal user:
     #   1 challenge search by token, 1 lock UPDATE ... RETURNING, 1 read of
-    #   the challenge, 1 read of the patient's users, 1 read of the user
-    #   (portal? active?), 1 user search by login (res.users._login),
-    #   1 UPDATE of the challenge (verified), 1 redeem UPDATE ... RETURNING,
-    #   1 INSERT res.users.log
-    VERIFY = 9
+    #   the challenge, 1 read of the patient (still a patient?), 1 read of
+    #   their users, 1 read of the user (portal? active?), 1 user search by
+    #   login (res.users._login), 1 UPDATE of the challenge (verified),
+    #   1 redeem UPDATE ... RETURNING, 1 INSERT res.users.log
+    VERIFY = 10
 
     def _add_other_patients_and_codes(self, count):
         partners = self.env["res.partner"].create(

@@ -127,7 +127,7 @@ class TestClinicAuthSmsVerify(ClinicAuthSmsCommon):
                 f"This code is not right. Please check it and try again ({left} tries left).",
             )
         self.assertRefused(challenge, "123456", "Too many wrong codes. Please start again.", True)
-        self.assertFalse(self.env["res.users"].search([("login", "like", "clinic-patient-")]))
+        self.assertFalse(challenge.user_id)
 
     def test_staff_and_archived_accounts_are_refused(self):
         refused = "Your account cannot log in with a code. Please contact the clinic."
@@ -145,6 +145,29 @@ class TestClinicAuthSmsVerify(ClinicAuthSmsCommon):
         with freeze_time("2030-01-02"):
             challenge = self.request_code()[0]
             self.assertRefused(challenge, self.code_of(challenge), refused, restart=True)
+
+    def test_no_longer_a_patient(self):
+        """The clinic unticks "Clinic Patient" after the code was sent."""
+        with freeze_time("2026-03-01 10:00:00"):
+            challenge = self.request_code()[0]
+            code = self.code_of(challenge)
+        self.patient.is_clinic_patient = False
+        with freeze_time("2026-03-01 10:01:00"):
+            self.assertRefused(
+                challenge,
+                code,
+                "Your account cannot log in with a code. Please contact the clinic.",
+                restart=True,
+            )
+        self.patient.is_clinic_patient = True
+        with freeze_time("2026-03-01 10:02:00"):
+            challenge = self.request_code()[0]
+        self.patient.active = False
+        with freeze_time("2026-03-01 10:03:00"):
+            resent, error = challenge._resend()
+        self.assertFalse(error)
+        self.assertFalse(resent.partner_id, "nothing is sent to a former patient")
+        self.assertFalse(self.sms_of(resent))
 
     def test_credential_cannot_be_forged(self):
         challenge = self.request_code()[0]
