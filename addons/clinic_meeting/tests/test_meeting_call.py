@@ -213,6 +213,26 @@ class TestMeetingCall(ClinicCallCommon):
         )
         self.assertNotIn("s3cret", settings.clinic_call_ice_servers)
 
+    def test_query_budgets(self):
+        """A page pings every 30 seconds: a small, fixed number of queries,
+        whatever the number of other calls. Joining is mostly Discuss's own
+        ``_rtc_join_call`` (the session, its notifications, the call history)."""
+        env = self.env(
+            user=self.env.ref("base.public_user"), context={"guest": self.guest}, su=True
+        )
+        meeting, patient = self.meeting.with_env(env), self.patient.with_env(env)
+        for others in (0, 20):
+            for index in range(others):
+                other = self._create_meeting(f"Other {index}")
+                self._join_call(other.patient_participant_id, other)
+            call = meeting._call_join(patient)
+            self.env.invalidate_all()
+            with self.assertQueryCount(8):
+                meeting._call_ping(patient, call["sessionId"])
+            self.env.invalidate_all()
+            with self.assertQueryCount(51):
+                meeting._call_join(patient)
+
 
 @tagged("security")
 class TestMeetingCallAccess(ClinicCallCommon):
