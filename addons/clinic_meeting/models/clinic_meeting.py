@@ -325,6 +325,13 @@ class ClinicMeeting(models.Model):
         if not self._call_get_participant(member.partner_id, member.guest_id):
             raise AccessError(self.env._("You are not in this meeting."))
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_call_channel(self):
+        """A deleted meeting takes its call channel with it, messages
+        included (the database's cascade alone would orphan the messages)."""
+        # sudo: discuss.channel - whoever may delete the meeting deletes its call
+        self.env["discuss.channel"].sudo().search([("clinic_meeting_id", "in", self.ids)]).unlink()
+
     def _call_get_channel(self, create=True):
         """The meeting's private call channel, created on first use."""
         self.ensure_one()

@@ -118,6 +118,16 @@ class TestMeetingCall(ClinicCallCommon):
         with self.assertRaisesRegex(UserError, "This visit has ended."):
             channel.channel_member_ids.filtered("guest_id")._rtc_join_call()
 
+    def test_deleted_meeting_takes_its_call_along(self):
+        self._join_call(self.patient)
+        channel = self._channel()
+        channel.message_post(body="Private words", message_type="comment")
+        messages = channel.message_ids
+        self.meeting.with_user(self.user_manager).action_cancel()
+        self.meeting.with_user(self.user_manager).unlink()
+        self.assertFalse(channel.exists())
+        self.assertFalse(messages.exists())
+
     def test_cancelled_meeting_hangs_up(self):
         self._join_call(self.patient)
         self.meeting.with_user(self.user_manager).action_cancel()
