@@ -157,6 +157,7 @@ def test_stranger_and_pro_see_and_hear_each_other(new_page, login, commit_env, u
     smith.locator(".o_clinic_meeting_call_camera").click()
     expect(remote(stranger, "pro")).to_have_attribute("data-camera", "off")
     expect(remote(stranger, "pro")).to_contain_text("Dr. Smith's camera is off.")
+    screenshot(stranger, "video-call-camera-off")
     smith.locator(".o_clinic_meeting_call_mic").click()
     expect(remote(stranger, "pro").locator(".o_clinic_meeting_remote_muted")).to_be_visible()
     smith.locator(".o_clinic_meeting_call_camera").click()
