@@ -84,7 +84,7 @@ def main():
             seen = pro.evaluate(f"window.benchSeen['{meeting_id}']")
             posts.append((loaded - clicked) / 1000)
             queues.append((seen - clicked) / 1000)
-            stranger.click("form[action$='/leave'] button")
+            stranger.click(".o_clinic_meeting_call_leave")
             context.close()
             time.sleep(0.2)
         browser.close()

@@ -134,8 +134,8 @@ def remote(page, role):
     return page.locator(f".o_clinic_meeting_remote[data-role='{role}']")
 
 
-def test_stranger_and_pro_see_and_hear_each_other(new_page, login, commit_env, unique, screenshot):
-    name = f"Vera {unique}"
+def test_stranger_and_pro_see_and_hear_each_other(new_page, login, commit_env, screenshot):
+    name = "Vera Lopez"  # shown in the README's screenshots
     stranger, meeting_id = stranger_in_call(new_page, name)
     # While waiting: one's own camera and microphone level, no one else.
     expect(stranger.locator(".o_clinic_meeting_device_ok")).to_be_visible()
@@ -312,7 +312,7 @@ def test_clear_messages_without_camera_or_webrtc(new_page, login, commit_env, un
     )
 
 
-def test_video_call_fits_a_phone(new_page, login, commit_env, unique, screenshot):
+def test_video_call_fits_a_phone(new_page, login, commit_env, screenshot):
     phone = {"width": 390, "height": 844}
     stranger = new_page(LOBBY, viewport=phone)
     keep_peer_connections(stranger)
@@ -326,7 +326,7 @@ def test_video_call_fits_a_phone(new_page, login, commit_env, unique, screenshot
         };
         """
     )
-    meeting_id = check_in(stranger, f"Pia {unique}")
+    meeting_id = check_in(stranger, "Pia Novak")
     smith = pro_dashboard(login, commit_env, "smith")
     join(smith, meeting_id)
     expect(remote(stranger, "pro")).to_have_attribute("data-connection", "connected")

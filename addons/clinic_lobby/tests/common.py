@@ -1,3 +1,5 @@
+import re
+
 from lxml import html
 
 from odoo.tests import HttpCase, new_test_user
@@ -64,6 +66,10 @@ class ClinicLobbyHttpCommon(HttpCase):
     def _post_check_in(self, slug="test-alpha-beta", form=None, **values):
         data = {**(form if form is not None else self._get_form(slug)), **values}
         return self.url_open(f"/lobby/{slug}/check-in", data=data, allow_redirects=False)
+
+    def _csrf_token(self, response):
+        """The CSRF token a frontend page gives its scripts."""
+        return re.search(r'csrf_token: "([^"]+)"', response.text)[1]
 
     def _meetings(self, lobby=None):
         return self.env["clinic.meeting"].search([("lobby_id", "=", (lobby or self.lobby_a).id)])
