@@ -14,25 +14,39 @@ die() { say "error: $*"; exit 1; }
 # ODOO_PATH pointing at an Odoo 19 source tree (a git clone) for a Python
 # that does not have it installed.
 find_odoo() {
-    ODOO_PY=${ODOO_PYTHON:-$(command -v python3 || true)}
-    [ -n "$ODOO_PY" ] || die "no python3 found; set ODOO_PYTHON to the Python that runs your Odoo 19."
     local check='import odoo.release as r, sys; sys.exit(0 if r.version_info[:2] == (19, 0) else 3)'
-    local rc=0
     if [ -n "${ODOO_PATH:-}" ]; then
         [ -f "$ODOO_PATH/odoo/release.py" ] || die "ODOO_PATH=$ODOO_PATH has no odoo/release.py: point it at the root of an Odoo 19 source tree."
-        PYTHONPATH="$ODOO_PATH${PYTHONPATH:+:$PYTHONPATH}" "$ODOO_PY" -c "$check" 2>/dev/null || rc=$?
-    else
-        (cd / && "$ODOO_PY" -c "$check") 2>/dev/null || rc=$?
     fi
-    case $rc in
-        0) ;;
-        3) die "the Odoo found by $ODOO_PY is not 19.0; this suite needs Odoo 19." ;;
-        *) die "Odoo 19 not found. Provide it one of these ways, then run again:
+    # Candidates: ODOO_PYTHON if set; else the Pythons on PATH, then the
+    # usual places of a pyenv or /usr/local install (a PATH without them,
+    # as in a bare CI shell, must still find the Odoo installed there).
+    local candidates=()
+    if [ -n "${ODOO_PYTHON:-}" ]; then
+        candidates=("$ODOO_PYTHON")
+    else
+        local name
+        for name in python3 python3.13 python3.12 python3.11 python3.10; do
+            command -v "$name" >/dev/null && candidates+=("$(command -v "$name")")
+        done
+        candidates+=("${PYENV_ROOT:-$HOME/.pyenv}"/shims/python3 /usr/local/bin/python3)
+    fi
+    local py rc wrong=""
+    for py in "${candidates[@]}"; do
+        [ -x "$py" ] || continue
+        rc=0
+        (cd / && PYTHONPATH="${ODOO_PATH:+$ODOO_PATH${PYTHONPATH:+:}}${PYTHONPATH:-}" "$py" -c "$check") 2>/dev/null || rc=$?
+        case $rc in
+            0) ODOO_PY=$py; return ;;
+            3) wrong=$py ;;
+        esac
+    done
+    [ -z "$wrong" ] || die "the Odoo found by $wrong is not 19.0; this suite needs Odoo 19."
+    die "Odoo 19 not found (tried: ${candidates[*]:-no python3}). Provide it one of these ways, then run again:
   - install an Odoo 19 source tree into python3:  pip install -r ODOO/requirements.txt && pip install -e ODOO
   - or point at a source tree:                    ODOO_PATH=/path/to/odoo-19 $0
   - or name the Python that has it:               ODOO_PYTHON=/path/to/python $0
-  (see README.md, section 'Run it'; for Docker, see docker/)" ;;
-    esac
+  (see README.md, section 'Run it'; for Docker, see docker/)"
 }
 
 # --- Python environment ----------------------------------------------------
