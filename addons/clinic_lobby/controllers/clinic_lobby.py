@@ -89,13 +89,14 @@ class ClinicLobbyController(http.Controller):
         return request.redirect(f"/lobby/{lobby_sudo.slug}/meeting/{meeting_sudo.id}")
 
     def _get_own_meeting_sudo(self, lobby_slug, meeting_id):
+        """The lobby and the visitor's own meeting in it; a 404 for anyone else."""
         lobby_sudo = self._get_lobby_sudo(lobby_slug)
         guest = request.env["mail.guest"]._get_guest_from_context()
         # sudo: clinic.meeting - _get_for_guest returns the meeting only when
         # the cookie's guest is its patient
         meeting_sudo = request.env["clinic.meeting"].sudo()._get_for_guest(meeting_id, guest)
-        if not lobby_sudo or meeting_sudo.lobby_id != lobby_sudo:
-            return lobby_sudo, request.env["clinic.meeting"]
+        if not lobby_sudo or not meeting_sudo or meeting_sudo.lobby_id != lobby_sudo:
+            raise request.not_found()
         return lobby_sudo, meeting_sudo
 
     @http.route(
@@ -110,8 +111,6 @@ class ClinicLobbyController(http.Controller):
     def lobby_meeting(self, lobby_slug, meeting_id, **kwargs):
         """The patient's meeting page: waiting room, then the visit."""
         lobby_sudo, meeting_sudo = self._get_own_meeting_sudo(lobby_slug, meeting_id)
-        if not meeting_sudo:
-            raise request.not_found()
         response = request.render(
             "clinic_lobby.lobby_meeting",
             {
@@ -146,8 +145,6 @@ class ClinicLobbyController(http.Controller):
     def lobby_meeting_status(self, lobby_slug, meeting_id):
         """State of the patient's own meeting, for their page to follow live."""
         _lobby_sudo, meeting_sudo = self._get_own_meeting_sudo(lobby_slug, meeting_id)
-        if not meeting_sudo:
-            raise request.not_found()
         return meeting_sudo._get_patient_status()
 
     @http.route(
@@ -162,7 +159,5 @@ class ClinicLobbyController(http.Controller):
     def lobby_meeting_leave(self, lobby_slug, meeting_id, **kwargs):
         """The patient leaves the waiting room (or the visit)."""
         lobby_sudo, meeting_sudo = self._get_own_meeting_sudo(lobby_slug, meeting_id)
-        if not meeting_sudo:
-            raise request.not_found()
         meeting_sudo._leave_patient()
         return request.render("clinic_lobby.lobby_left", {"lobby": lobby_sudo})
