@@ -113,6 +113,19 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture(scope="session")
+def browser_without_devices(browser):
+    """A second Chromium with no fake camera or microphone: on a machine
+    without devices, as this one, getUserMedia finds none, for real."""
+    fake_media = ("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream")
+    chromium = browser.browser_type.launch(
+        executable_path=shutil.which("chromium") or shutil.which("chromium-browser"),
+        args=[arg for arg in CHROMIUM_ARGS if arg not in fake_media],
+    )
+    yield chromium
+    chromium.close()
+
+
 @pytest.fixture
 def new_page(browser, odoo_server):
     """Open a page in a fresh browser context (its own cookies: one person).
@@ -122,8 +135,8 @@ def new_page(browser, odoo_server):
     """
     contexts, errors = [], []
 
-    def open_page(path="/", *, camera=True, viewport=None):
-        context = browser.new_context(
+    def open_page(path="/", *, camera=True, viewport=None, chromium=None):
+        context = (chromium or browser).new_context(
             base_url=odoo_server,
             permissions=["camera", "microphone"] if camera else [],
             viewport=viewport or {"width": 1280, "height": 800},

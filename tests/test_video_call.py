@@ -312,6 +312,20 @@ def test_clear_messages_without_camera_or_webrtc(new_page, login, commit_env, un
     )
 
 
+def test_a_browser_without_camera_says_so(new_page, login, commit_env, browser_without_devices):
+    # A real Chromium with no fake devices, on a machine that has none.
+    patient = new_page(LOBBY, chromium=browser_without_devices)
+    meeting_id = check_in(patient, "Nora Quinn")
+    expect(patient.locator(".o_clinic_meeting_device_error")).to_contain_text(
+        "No camera or microphone was found."
+    )
+    # Nothing crashed: the pro still takes the visit and sees the patient's camera off.
+    smith = pro_dashboard(login, commit_env, "smith")
+    join(smith, meeting_id)
+    expect(remote(smith, "patient")).to_contain_text("Nora Quinn's camera is off.")
+    smith.locator(".o_clinic_lobby_leave").click()
+
+
 def test_video_call_fits_a_phone(new_page, login, commit_env, screenshot):
     phone = {"width": 390, "height": 844}
     stranger = new_page(LOBBY, viewport=phone)
