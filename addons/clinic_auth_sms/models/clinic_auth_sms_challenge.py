@@ -461,18 +461,9 @@ class ClinicAuthSmsChallenge(models.Model):
             check = self._get_twilio_service().verification_checks.create(
                 verification_sid=self.twilio_verification_sid, code=code
             )
-        except TwilioRestException as e:
-            if e.status == 404:  # expired, approved or cancelled at Twilio
-                return False
-            _logger.warning(
-                "Twilio Verify: could not check the code of challenge %s (%s)",
-                self.id,
-                _twilio_error(e),
-            )
-            raise ClinicAuthSmsError(
-                self.env._("We could not check your code right now. Please try again.")
-            ) from None
         except (TwilioException, requests.RequestException) as e:
+            if isinstance(e, TwilioRestException) and e.status == 404:
+                return False  # expired, approved or cancelled at Twilio
             _logger.warning(
                 "Twilio Verify: could not check the code of challenge %s (%s)",
                 self.id,
