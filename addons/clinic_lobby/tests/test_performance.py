@@ -13,6 +13,9 @@ CHECK_IN_POST_QUERIES = 20
 # pro._get_dashboard_data: lobbies, queue, in progress, mine, current, then
 # every shown meeting, participant, pro and lobby read once, in batch.
 DASHBOARD_QUERIES = 12
+# meeting.action_join by a pro: the pro, the access check, the row lock, the
+# participant insert, the state change, the call hang-ups and bus notifications.
+JOIN_QUERIES = 15
 
 
 @tagged("post_install", "-at_install")
@@ -47,6 +50,22 @@ class TestLobbyPerformance(ClinicLobbyCommon):
             data = pro._get_dashboard_data()
         self.assertEqual(len(data["queue"]), queued - 4)
         self.assertTrue(data["current"])
+
+    def _assert_join_budget(self, queued):
+        self._queue(queued)
+        warm_up, meeting = self.lobby_a.meeting_ids[:2]
+        warm_up.with_user(self.user_pro_a).action_join()  # warm the registry caches
+        warm_up._leave_pro(self.pro_a)
+        self.env.invalidate_all()
+        with self.assertQueryCount(JOIN_QUERIES):
+            meeting.with_user(self.user_pro_a).action_join()
+        self.assertEqual(meeting.state, "in_progress")
+
+    def test_join_budget_1(self):
+        self._assert_join_budget(2)
+
+    def test_join_budget_100(self):
+        self._assert_join_budget(101)
 
     def test_dashboard_budget_1(self):
         self._assert_dashboard_budget(5)
