@@ -423,19 +423,14 @@ class ClinicAuthSmsChallenge(models.Model):
         for old in replaced:
             try:
                 service.verifications(old.twilio_verification_sid).update(status="canceled")
-            except TwilioRestException as e:
-                if e.status != 404:  # already expired, approved or cancelled at Twilio
+            except (TwilioException, requests.RequestException) as e:
+                # a 404: already expired, approved or cancelled at Twilio
+                if not (isinstance(e, TwilioRestException) and e.status == 404):
                     _logger.warning(
                         "Twilio Verify: could not cancel the code of challenge %s (%s)",
                         old.id,
                         _twilio_error(e),
                     )
-            except (TwilioException, requests.RequestException) as e:
-                _logger.warning(
-                    "Twilio Verify: could not cancel the code of challenge %s (%s)",
-                    old.id,
-                    _twilio_error(e),
-                )
             old.twilio_state = "cancelled"
         try:
             verification = service.verifications.create(
