@@ -47,16 +47,10 @@ class ClinicMeetingParticipant(models.Model):
             )
 
     @api.model
-    def _parse_patient_identity(self, name, birthdate):
-        """Validate what a patient typed about themselves.
+    def _parse_patient_name(self, name):
+        """Validate a name typed by a patient without an account.
 
-        Shared by every public form that identifies a patient without an
-        account (walk-in check-in, bookings).
-
-        :param str name: the name as typed
-        :param str birthdate: the date of birth as ``YYYY-MM-DD``
-        :return: ``(values, errors)``: cleaned ``name`` and ``birthdate``, and
-            a message per field that is wrong (empty when all is well)
+        :return: ``(values, errors)``: the cleaned ``name``, or a message for it
         """
         values, errors = {}, {}
         name = re.sub(r"\s+", " ", name or "").strip()
@@ -70,6 +64,21 @@ class ClinicMeetingParticipant(models.Model):
             errors["name"] = self.env._("Please enter your name with letters.")
         else:
             values["name"] = name
+        return values, errors
+
+    @api.model
+    def _parse_patient_identity(self, name, birthdate):
+        """Validate what a patient typed about themselves.
+
+        Shared by every public form that identifies a patient without an
+        account (walk-in check-in, bookings).
+
+        :param str name: the name as typed
+        :param str birthdate: the date of birth as ``YYYY-MM-DD``
+        :return: ``(values, errors)``: cleaned ``name`` and ``birthdate``, and
+            a message per field that is wrong (empty when all is well)
+        """
+        values, errors = self._parse_patient_name(name)
 
         birthdate = (birthdate or "").strip()
         today = fields.Date.context_today(self)
