@@ -6,6 +6,8 @@ from odoo import fields, http
 from odoo.http import request
 from odoo.tools import format_date
 
+from odoo.addons.mail.tools.discuss import add_guest_to_context
+
 from ..models.clinic_appointment import CALL_OPENS_BEFORE
 
 _logger = logging.getLogger(__name__)
@@ -274,6 +276,7 @@ class ClinicAppointmentController(http.Controller):
         website=True,
         sitemap=False,
     )
+    @add_guest_to_context
     def appointment_visit(self, token, **kwargs):
         """The join link: when the appointment is, then its waiting room and
         video call from 10 minutes before, then that it is over."""

@@ -6,6 +6,8 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.fields import Domain
+from odoo.tools import SQL
 
 from odoo.addons.clinic_lobby.models.clinic_lobby import SLUG_MAX_LENGTH, SLUG_PATTERN
 
@@ -211,6 +213,9 @@ class ClinicAppointmentType(models.Model):
         for work_start, work_stop, _attendance in intervals:
             slot_start = work_start.astimezone(pytz.utc).replace(tzinfo=None)
             last_stop = work_stop.astimezone(pytz.utc).replace(tzinfo=None)
+            if work_stop.time() == time.max:
+                # resource.calendar ends a period at 24:00 as 23:59:59.999999
+                last_stop += timedelta(microseconds=1)
             while slot_start + step <= last_stop:
                 grid.append((slot_start, slot_start + step))
                 slot_start += step
@@ -223,53 +228,78 @@ class ClinicAppointmentType(models.Model):
 
         Two queries whatever the number of pros and appointments: the
         appointments of the pros (any type), and the busy events of their
-        Odoo calendars that are not appointments.
+        Odoo calendars that are not appointments (an all-day event takes its
+        whole days, in the clinic's time zone).
         """
         self.ensure_one()
         pros = self.pro_ids if pros is None else pros
         buffer = timedelta(minutes=self.buffer_minutes)
-        # sudo: clinic.appointment - who is busy when, not who with
-        appointments = (
-            self.env["clinic.appointment"]
-            .sudo()
-            .search_fetch(
-                [
-                    ("pro_id", "in", pros.ids),
-                    ("state", "!=", "cancelled"),
-                    ("start", "<", stop + buffer),
-                    ("stop", ">", start - buffer),
-                ],
-                ["pro_id", "start", "stop"],
-                order="start",
+        # Plain rows rather than records: this runs over a month of a busy
+        # clinic on every page view (see bench/appointment_slots.py).
+        Appointment = self.env["clinic.appointment"]
+        Appointment.flush_model(["pro_id", "state", "start", "stop"])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT pro_id, start, stop FROM clinic_appointment"
+                " WHERE pro_id = ANY(%s) AND state != 'cancelled' AND start < %s AND stop > %s"
+                " ORDER BY start",
+                pros.ids,
+                stop + buffer,
+                start - buffer,
             )
         )
+        tz = self._get_tz()
         busy = defaultdict(list)
         per_day = defaultdict(int)
-        for appointment in appointments:
-            busy[appointment.pro_id.id].append((appointment.start, appointment.stop))
-            per_day[appointment.pro_id.id, self._to_local(appointment.start).date()] += 1
+        for pro_id, appointment_start, appointment_stop in rows:
+            busy[pro_id].append((appointment_start, appointment_stop))
+            local_day = pytz.utc.localize(appointment_start).astimezone(tz).date()
+            per_day[pro_id, local_day] += 1
         partner_pros = defaultdict(list)
         for pro in pros:
             partner_pros[pro.user_id.partner_id.id].append(pro.id)
+        # An all-day event is stored from 08:00 to 18:00 UTC: it is found by its
+        # dates and takes its whole days in the clinic.
+        first_day = self._to_local(start - buffer).date()
+        last_day = self._to_local(stop + buffer).date()
         # sudo: calendar.event - only when the pros are busy, not what they do
         events = (
             self.env["calendar.event"]
             .sudo()
             .search_fetch(
-                [
-                    ("partner_ids", "in", list(partner_pros)),
-                    ("show_as", "=", "busy"),
-                    ("clinic_appointment_id", "=", False),
-                    ("start", "<", stop + buffer),
-                    ("stop", ">", start - buffer),
-                ],
-                ["start", "stop", "partner_ids"],
+                Domain("partner_ids", "in", list(partner_pros))
+                & Domain("show_as", "=", "busy")
+                & Domain("clinic_appointment_id", "=", False)
+                & (
+                    Domain(
+                        [
+                            ("allday", "=", False),
+                            ("start", "<", stop + buffer),
+                            ("stop", ">", start - buffer),
+                        ]
+                    )
+                    | Domain(
+                        [
+                            ("allday", "=", True),
+                            ("start_date", "<=", last_day),
+                            ("stop_date", ">=", first_day),
+                        ]
+                    )
+                ),
+                ["start", "stop", "allday", "start_date", "stop_date", "partner_ids"],
             )
         )
         for event in events:
+            if event.allday:
+                interval = (
+                    self._local_day_bounds(event.start_date)[0],
+                    self._local_day_bounds(event.stop_date)[1],
+                )
+            else:
+                interval = (event.start, event.stop)
             for partner_id in event.partner_ids.ids:
                 for pro_id in partner_pros.get(partner_id, ()):
-                    busy[pro_id].append((event.start, event.stop))
+                    busy[pro_id].append(interval)
         for intervals in busy.values():
             intervals.sort()
         return busy, per_day
@@ -303,9 +333,10 @@ class ClinicAppointmentType(models.Model):
             for pro_id, intervals in busy.items()
         }
         pro_ids = self.pro_ids.ids
+        tz = self._get_tz()
         slots = []
         for start, stop in grid:
-            local = self._to_local(start)
+            local = pytz.utc.localize(start).astimezone(tz)
             free_pro_ids = []
             for pro_id in pro_ids:
                 intervals = busy.get(pro_id)
