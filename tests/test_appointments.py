@@ -106,6 +106,18 @@ def pro_page(login, commit_env, login_name):
     return page
 
 
+def show_day(page, day):
+    """Move the pro's *Appointments* to ``day`` with the arrows."""
+    day_label = page.locator(".o_clinic_appointment_pro_day")
+    expect(day_label).to_have_attribute("data-day", re.compile(r"\d{4}-\d{2}-\d{2}"))
+    shown = date.fromisoformat(day_label.get_attribute("data-day"))
+    assert shown <= day <= shown + timedelta(days=31), f"{day} is far from {shown}"
+    while shown < day:
+        page.locator(".o_clinic_appointment_pro_next").click()
+        shown += timedelta(days=1)
+        expect(day_label).to_have_attribute("data-day", shown.isoformat())
+
+
 def day_item(page, appointment_id):
     return page.locator(f".o_clinic_appointment_pro_item[data-appointment-id='{appointment_id}']")
 
@@ -132,10 +144,7 @@ def test_stranger_books_and_meets_the_pro_by_video(new_page, login, commit_env, 
     # The pro sees the booking in their day, live: Start call (within the hour before).
     pro = pro_page(login, commit_env, pro_login)
     local_day = pytz.utc.localize(booked_start).astimezone(pytz.timezone("Europe/Brussels"))
-    if local_day.date() != date.fromisoformat(
-        pro.locator(".o_clinic_appointment_pro_day").get_attribute("data-day")
-    ):
-        pro.locator(".o_clinic_appointment_pro_next").click()
+    show_day(pro, local_day.date())
     item = day_item(pro, appointment_id)
     expect(item).to_contain_text(name)
     expect(item).to_contain_text(email)
@@ -232,8 +241,7 @@ def test_the_demo_day_view_form_and_confirmation(new_page, login, screenshot, un
     login_name = "smith" if "Smith" in pro_name else "brown"
 
     pro = login(login_name, "/my/clinic")
-    while pro.locator(".o_clinic_appointment_pro_day").get_attribute("data-day") != str(monday):
-        pro.locator(".o_clinic_appointment_pro_next").click()
+    show_day(pro, monday)
     expect(pro.locator(".o_clinic_appointment_pro_item", has_text="Grace Hopper")).to_contain_text(
         "14:00\N{EN DASH}14:30"
     )
