@@ -1,0 +1,1 @@
+from .secret_paths import redact_secret_paths, register_secret_path
