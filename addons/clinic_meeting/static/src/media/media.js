@@ -1,3 +1,4 @@
+import { browser } from "@web/core/browser/browser";
 import { _t } from "@web/core/l10n/translation";
 
 /** The front camera at a size any phone and connection can carry. */
@@ -6,6 +7,9 @@ export const VIDEO_CONSTRAINTS = Object.freeze({
     width: { ideal: 640 },
     height: { ideal: 480 },
 });
+
+/** The kinds of capture device one can choose, as ``enumerateDevices`` names them. */
+export const DEVICE_KINDS = Object.freeze({ camera: "videoinput", microphone: "audioinput" });
 
 /** @returns {boolean} whether this browser can capture and make calls at all */
 export function canMakeVideoCalls() {
@@ -92,4 +96,85 @@ export function watchMicrophoneLevel(stream, onLevel) {
         document.removeEventListener("pointerdown", resume);
         audioContext.close();
     };
+}
+
+// ----------------------------------------------------------------------
+// Choosing a camera and a microphone
+// ----------------------------------------------------------------------
+
+const storageKey = (kind) => `clinic_meeting.device.${kind}`;
+
+/**
+ * The device of ``kind`` ("camera" or "microphone") chosen last time in this
+ * browser, if any.
+ *
+ * @param {"camera"|"microphone"} kind
+ * @returns {string|null} its deviceId
+ */
+export function getSavedDeviceId(kind) {
+    // Odoo's browser.localStorage falls back to memory where storage is refused.
+    return browser.localStorage.getItem(storageKey(kind)) || null;
+}
+
+/**
+ * @param {"camera"|"microphone"} kind
+ * @param {string} deviceId
+ */
+export function saveDeviceId(kind, deviceId) {
+    try {
+        browser.localStorage.setItem(storageKey(kind), deviceId);
+    } catch {
+        // storage full: the choice holds for this page only
+    }
+}
+
+/**
+ * The cameras and microphones this browser sees. Before the page may use
+ * them, browsers list them without ids or names: none is returned then.
+ *
+ * @returns {Promise<{deviceId: string, kind: string, label: string}[]>}
+ */
+export async function listCaptureDevices() {
+    const devices = await navigator.mediaDevices?.enumerateDevices().catch(() => []);
+    const kinds = Object.values(DEVICE_KINDS);
+    return (devices || [])
+        .filter((device) => kinds.includes(device.kind) && device.deviceId)
+        .map(({ deviceId, kind, label }) => ({ deviceId, kind, label }));
+}
+
+/**
+ * What to ask getUserMedia for, to capture with the device ``deviceId`` of
+ * ``kind`` (the default device when none is given).
+ *
+ * @param {"camera"|"microphone"} kind
+ * @param {string|null} [deviceId]
+ * @returns {MediaTrackConstraints|true}
+ */
+export function captureConstraints(kind, deviceId) {
+    if (kind === "camera") {
+        if (!deviceId) {
+            return VIDEO_CONSTRAINTS;
+        }
+        // A chosen camera (an otoscope, the back camera) beats the front one.
+        const { width, height } = VIDEO_CONSTRAINTS;
+        return { deviceId: { exact: deviceId }, width, height };
+    }
+    return deviceId ? { deviceId: { exact: deviceId } } : true;
+}
+
+/**
+ * The clinic's known medical device that ``device`` is, if any: the first
+ * of ``knownDevices`` of the same kind whose label is part of the device's.
+ *
+ * @param {{kind: string, label: string}} device a device of the browser
+ * @param {{name: string, kind: string, label: string, instructions: string}[]} knownDevices
+ */
+export function findKnownDevice(device, knownDevices = []) {
+    const label = device.label.toLowerCase();
+    return knownDevices.find(
+        (known) =>
+            DEVICE_KINDS[known.kind] === device.kind &&
+            known.label &&
+            label.includes(known.label.toLowerCase())
+    );
 }

@@ -14,9 +14,15 @@ import { rpc } from "@web/core/network/rpc";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
 import {
+    DEVICE_KINDS,
     VIDEO_CONSTRAINTS,
     canMakeVideoCalls,
+    captureConstraints,
     describeMediaError,
+    findKnownDevice,
+    getSavedDeviceId,
+    listCaptureDevices,
+    saveDeviceId,
     unsupportedBrowserMessage,
     watchMicrophoneLevel,
 } from "@clinic_meeting/media/media";
@@ -29,8 +35,11 @@ const MEDIA_HEAD_START = 800;
 const REJOIN_DELAYS = [1_000, 2_000, 5_000, 10_000];
 const ENDED_STATES = ["done", "cancelled"];
 const LOST_CONNECTION_STATES = ["disconnected", "failed", "reconnecting"];
+/** getUserMedia's errors for a device that another capture holds. */
+const DEVICE_BUSY_ERRORS = ["NotReadableError", "AbortError"];
 
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const trackDeviceId = (track) => track?.getSettings().deviceId || "";
 
 /** A <video> or <audio> element showing a MediaStream. */
 export class CallMedia extends Component {
@@ -78,6 +87,11 @@ export class CallMedia extends Component {
  * peer-to-peer network (``PeerToPeer``), whose signalling travels over the
  * bus. The page that joins calls the others; a reload or a lost session
  * joins again, and the others take the new session's call.
+ *
+ * A device picker lists the cameras and microphones the browser sees (a USB
+ * otoscope or a digital stethoscope is one of them, named after
+ * ``knownDevices``) and switches the one sent during the call, without
+ * reconnecting; the choice is remembered in this browser.
  */
 export class VideoCall extends Component {
     static template = "clinic_meeting.VideoCall";
@@ -89,6 +103,9 @@ export class VideoCall extends Component {
         busChannel: { type: String, optional: true },
         leaveUrl: { type: String, optional: true },
         onLeave: { type: Function, optional: true },
+        // The clinic's medical devices: {name, kind: "camera"|"microphone", label, instructions};
+        // a device of the browser whose label contains ``label`` is shown as ``name``.
+        knownDevices: { type: Array, optional: true },
     };
 
     setup() {
@@ -106,6 +123,11 @@ export class VideoCall extends Component {
             level: 0,
             remotes: {},
             soundBlocked: false,
+            // The cameras and microphones to choose from, and the chosen ones.
+            devices: [],
+            cameraId: getSavedDeviceId("camera") || "",
+            microphoneId: getSavedDeviceId("microphone") || "",
+            devicesOpen: false,
         });
         this.sessionId = null;
         this.channelId = null;
@@ -114,6 +136,9 @@ export class VideoCall extends Component {
         this.audioTrack = null;
         this.videoTrack = null;
         this.rejoinAttempt = 0;
+        this.switchAttempts = { camera: 0, microphone: 0 };
+        this.devicesButton = useRef("devicesButton");
+        this.onDeviceChange = () => this.refreshDevices();
         this.onPeerNotification = this.onPeerNotification.bind(this);
         this.onSessionEnded = this.onSessionEnded.bind(this);
         this.onCallChanged = this.onCallChanged.bind(this);
@@ -172,6 +197,7 @@ export class VideoCall extends Component {
         }
         this.busService.start();
         window.addEventListener("pagehide", this.onPageHide);
+        navigator.mediaDevices.addEventListener("devicechange", this.onDeviceChange);
         // Join while the camera starts; give the camera a head start so that
         // its track is in the first offer, but never wait long for it.
         const media = this.openMedia();
@@ -190,6 +216,7 @@ export class VideoCall extends Component {
         this.busService.unsubscribe("clinic.meeting/changed", this.onMeetingChanged);
         this.busService.removeEventListener("BUS:RECONNECT", this.onBusReconnect);
         window.removeEventListener("pagehide", this.onPageHide);
+        navigator.mediaDevices?.removeEventListener("devicechange", this.onDeviceChange);
         clearTimeout(this.rejoinTimer);
         if (this.sessionId) {
             rpc(
@@ -493,20 +520,31 @@ export class VideoCall extends Component {
     }
 
     /**
-     * Start the camera and the microphone. When both cannot be had, take
-     * what works (a call with sound only beats none) and say what is wrong.
+     * Start the camera and the microphone, those chosen last time when they
+     * are still there. When both cannot be had, take what works (a call
+     * with sound only beats none) and say what is wrong.
      */
     async openMedia() {
         this.stopMedia();
         this.state.mediaStarting = true;
         this.state.mediaError = "";
+        const saved = await this.savedDevices();
+        let stream = null;
+        if (saved.camera || saved.microphone) {
+            // Quietly: when they fail, the defaults below say what is wrong.
+            stream = await navigator.mediaDevices
+                .getUserMedia({
+                    audio: captureConstraints("microphone", saved.microphone),
+                    video: captureConstraints("camera", saved.camera),
+                })
+                .catch(() => null);
+        }
         const attempts = [
             { audio: true, video: VIDEO_CONSTRAINTS },
             { audio: true },
             { video: VIDEO_CONSTRAINTS },
         ];
-        let stream = null;
-        for (const constraints of attempts) {
+        for (const constraints of stream ? [] : attempts) {
             try {
                 stream = await navigator.mediaDevices.getUserMedia(constraints);
                 break;
@@ -526,26 +564,26 @@ export class VideoCall extends Component {
         this.state.mediaStarting = false;
         if (!stream) {
             this.state.cameraOn = false;
+            this.refreshDevices(); // another device may work: it can be chosen, then tried again
             return;
         }
-        this.audioTrack = stream.getAudioTracks()[0] || null;
-        this.videoTrack = stream.getVideoTracks()[0] || null;
-        if (this.audioTrack) {
-            this.audioTrack.enabled = this.state.micOn;
-            this.stopLevel = watchMicrophoneLevel(
-                new MediaStream([this.audioTrack]),
-                (level) => (this.state.level = level)
-            );
-        }
-        this.state.hasMicrophone = Boolean(this.audioTrack);
-        this.state.cameraOn = Boolean(this.videoTrack);
-        this.state.localVideo = this.videoTrack && markRaw(new MediaStream([this.videoTrack]));
-        if (this.sessionId) {
-            this.uploadTracks();
+        this.setTrack("microphone", stream.getAudioTracks()[0] || null);
+        this.setTrack("camera", stream.getVideoTracks()[0] || null);
+        // Devices have names and ids once the page may use them: the choice
+        // of last time could not be known before the first access in some
+        // browsers, or its device failed; try it now, quietly.
+        await this.refreshDevices();
+        for (const kind of Object.keys(DEVICE_KINDS)) {
+            const deviceId = getSavedDeviceId(kind);
+            if (deviceId && this.isDeviceThere(kind, deviceId)) {
+                this.switchDevice(kind, deviceId, { quiet: true });
+            }
         }
     }
 
     stopMedia() {
+        this.switchAttempts.camera++; // a switch under way has nothing left to switch
+        this.switchAttempts.microphone++;
         this.stopLevel?.();
         this.stopLevel = null;
         this.audioTrack?.stop();
@@ -555,6 +593,42 @@ export class VideoCall extends Component {
         this.state.localVideo = null;
         this.state.hasMicrophone = false;
         this.state.level = 0;
+    }
+
+    /**
+     * Use ``track`` (or none) as this page's camera or microphone, and send
+     * it: Discuss's ``updateUpload`` replaces the track of the transceiver
+     * of every peer connection (``RTCRtpSender.replaceTrack``), which needs
+     * no new negotiation. A muted microphone stays muted.
+     *
+     * @param {"camera"|"microphone"} kind
+     * @param {MediaStreamTrack|null} track
+     */
+    setTrack(kind, track) {
+        if (kind === "camera") {
+            this.videoTrack = track;
+            this.state.cameraOn = Boolean(track);
+            this.state.localVideo = track && markRaw(new MediaStream([track]));
+            this.network?.updateUpload(STREAM_TYPE.CAMERA, track);
+        } else {
+            this.stopLevel?.();
+            this.stopLevel = null;
+            this.state.level = 0;
+            this.audioTrack = track;
+            this.state.hasMicrophone = Boolean(track);
+            if (track) {
+                track.enabled = this.state.micOn;
+                this.stopLevel = watchMicrophoneLevel(
+                    new MediaStream([track]),
+                    (level) => (this.state.level = level)
+                );
+            }
+            this.network?.updateUpload(STREAM_TYPE.AUDIO, track);
+            this.network?.updateInfo({ isSelfMuted: !this.isMicrophoneLive });
+        }
+        if (track) {
+            this.state[`${kind}Id`] = trackDeviceId(track);
+        }
     }
 
     uploadTracks() {
@@ -578,29 +652,195 @@ export class VideoCall extends Component {
     async toggleCamera() {
         if (this.videoTrack) {
             this.videoTrack.stop(); // the camera's light goes off too
-            this.videoTrack = null;
-            this.state.cameraOn = false;
-            this.state.localVideo = null;
-            this.network?.updateUpload(STREAM_TYPE.CAMERA, null);
+            this.setTrack("camera", null);
             return;
         }
         this.state.cameraOn = true;
-        let stream;
+        const attempt = ++this.switchAttempts.camera;
+        let track;
         try {
-            stream = await navigator.mediaDevices.getUserMedia({ video: VIDEO_CONSTRAINTS });
+            track = await this.captureTrack("camera", this.chosenDeviceId("camera"));
         } catch (error) {
             this.state.cameraOn = false;
             this.state.mediaError = await describeMediaError(error);
             return;
         }
-        if (this.isDestroyed || !this.isActive) {
-            stream.getTracks().forEach((track) => track.stop());
+        if (this.isDestroyed || !this.isActive || attempt !== this.switchAttempts.camera) {
+            track.stop();
             return;
         }
         this.state.mediaError = "";
-        this.videoTrack = stream.getVideoTracks()[0];
-        this.state.localVideo = markRaw(new MediaStream([this.videoTrack]));
-        this.network?.updateUpload(STREAM_TYPE.CAMERA, this.videoTrack);
+        this.setTrack("camera", track);
+    }
+
+    // ------------------------------------------------------------------
+    // Choosing the camera and the microphone
+    // ------------------------------------------------------------------
+
+    async refreshDevices() {
+        const devices = await listCaptureDevices();
+        if (this.isDestroyed) {
+            return;
+        }
+        this.state.devices = devices;
+        if (!devices.length) {
+            this.state.devicesOpen = false;
+        }
+    }
+
+    get canChooseDevices() {
+        return this.state.phase !== "elsewhere" && this.state.devices.length > 0;
+    }
+
+    isDeviceThere(kind, deviceId) {
+        return this.state.devices.some(
+            (device) => device.kind === DEVICE_KINDS[kind] && device.deviceId === deviceId
+        );
+    }
+
+    /** The chosen device of ``kind`` when it is there, else null (the default one). */
+    chosenDeviceId(kind) {
+        const deviceId = this.state[`${kind}Id`];
+        return deviceId && this.isDeviceThere(kind, deviceId) ? deviceId : null;
+    }
+
+    /** The devices chosen last time that the browser still lists. */
+    async savedDevices() {
+        const devices = await listCaptureDevices();
+        const saved = {};
+        for (const [kind, deviceKind] of Object.entries(DEVICE_KINDS)) {
+            const deviceId = getSavedDeviceId(kind);
+            if (devices.some((d) => d.kind === deviceKind && d.deviceId === deviceId)) {
+                saved[kind] = deviceId;
+            }
+        }
+        return saved;
+    }
+
+    /** The two choices of the device picker, in the words of its labels. */
+    get deviceKinds() {
+        return [
+            {
+                name: "camera",
+                label: _t("Camera"),
+                choose: _t("Choose a camera"),
+                none: _t("No camera found"),
+            },
+            {
+                name: "microphone",
+                label: _t("Microphone"),
+                choose: _t("Choose a microphone"),
+                none: _t("No microphone found"),
+            },
+        ];
+    }
+
+    /**
+     * The cameras or microphones to choose from, a known medical device
+     * under the clinic's name for it.
+     *
+     * @param {"camera"|"microphone"} kind
+     * @returns {{deviceId: string, name: string, instructions: string}[]}
+     */
+    deviceOptions(kind) {
+        const devices = this.state.devices.filter((device) => device.kind === DEVICE_KINDS[kind]);
+        return devices.map((device, index) => {
+            const known = findKnownDevice(device, this.props.knownDevices);
+            const label =
+                device.label ||
+                (kind === "camera"
+                    ? _t("Camera %s", index + 1)
+                    : _t("Microphone %s", index + 1));
+            return {
+                deviceId: device.deviceId,
+                name: known ? _t("%(name)s (%(label)s)", { name: known.name, label }) : label,
+                instructions: known?.instructions || "",
+            };
+        });
+    }
+
+    toggleDevices() {
+        this.state.devicesOpen = !this.state.devicesOpen;
+    }
+
+    onDevicesKeydown(ev) {
+        if (ev.key === "Escape") {
+            this.state.devicesOpen = false;
+            this.devicesButton.el?.focus();
+        }
+    }
+
+    /** The user chose a device: use it now, and next time. */
+    selectDevice(kind, deviceId) {
+        saveDeviceId(kind, deviceId);
+        this.state[`${kind}Id`] = deviceId;
+        return this.switchDevice(kind, deviceId);
+    }
+
+    async captureTrack(kind, deviceId) {
+        const media = kind === "camera" ? "video" : "audio";
+        const stream = await navigator.mediaDevices.getUserMedia({
+            [media]: captureConstraints(kind, deviceId),
+        });
+        return stream.getTracks()[0];
+    }
+
+    /**
+     * Send the camera or microphone ``deviceId`` instead of the current one,
+     * without reconnecting (see ``setTrack``), then stop the old one. A
+     * camera that is off stays off: the choice applies when it is turned on.
+     *
+     * @param {"camera"|"microphone"} kind
+     * @param {string} deviceId
+     * @param {Object} [options]
+     * @param {boolean} [options.quiet] say nothing when it fails
+     */
+    async switchDevice(kind, deviceId, { quiet = false } = {}) {
+        const currentTrack = () => (kind === "camera" ? this.videoTrack : this.audioTrack);
+        const oldTrack = currentTrack();
+        if (!oldTrack || trackDeviceId(oldTrack) === deviceId) {
+            return;
+        }
+        const attempt = ++this.switchAttempts[kind];
+        const isCurrent = () =>
+            !this.isDestroyed &&
+            this.isActive &&
+            attempt === this.switchAttempts[kind] &&
+            currentTrack() === oldTrack;
+        let track = null;
+        let failure = null;
+        try {
+            track = await this.captureTrack(kind, deviceId);
+        } catch (error) {
+            failure = error;
+        }
+        if (failure && DEVICE_BUSY_ERRORS.includes(failure.name) && isCurrent()) {
+            // Many phones open one camera at a time: let go of the old one first.
+            oldTrack.stop();
+            try {
+                track = await this.captureTrack(kind, deviceId);
+                failure = null;
+            } catch (error) {
+                failure = error;
+            }
+        }
+        if (!isCurrent()) {
+            track?.stop();
+            return;
+        }
+        if (failure) {
+            if (oldTrack.readyState === "ended") {
+                this.setTrack(kind, null);
+            } else {
+                this.state[`${kind}Id`] = trackDeviceId(oldTrack); // the picker shows what is sent
+            }
+            if (!quiet) {
+                this.state.mediaError = await describeMediaError(failure);
+            }
+            return;
+        }
+        this.setTrack(kind, track);
+        oldTrack.stop();
     }
 
     onSoundBlocked() {
