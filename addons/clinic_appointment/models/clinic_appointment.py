@@ -426,6 +426,7 @@ class ClinicAppointment(models.Model):
             .create(
                 {
                     "name": self.patient_name,
+                    "appointment_id": self.id,
                     "participant_ids": [
                         fields.Command.create(
                             {
