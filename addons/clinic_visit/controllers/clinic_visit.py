@@ -331,7 +331,10 @@ class ClinicVisitController(http.Controller):
         _user, guest = self._caller()
         # sudo: clinic.visit.access.request - only the browser that made it reads it
         access_request = (
-            request.env["clinic.visit.access.request"].sudo().browse(int(request_id or 0)).exists()
+            request.env["clinic.visit.access.request"]
+            .sudo()
+            .browse(request_id if isinstance(request_id, int) else 0)
+            .exists()
         )
         if (
             not access_request

@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, consteq
 
+from odoo.addons.bus.models.bus import channel_with_db, json_dump
 from odoo.addons.clinic_meeting.models.clinic_meeting import ENDED_STATES
 
 VALIDITY_DAYS = 30
@@ -111,6 +112,10 @@ class ClinicVisit(models.Model):
         answers, device requests, calls (their channels and messages) and the
         participants' guests are deleted; names are wiped; a statistics record
         without personal data is kept. The links then say the visit ended."""
+        # Any logged-in user, portal included, may call a public method by
+        # RPC: only those who may write visits (managers) destroy them here.
+        # Pros go through their dashboard, which checks that the visit is theirs.
+        self.check_access("write")
         return self._kill(reason="manual")
 
     # ------------------------------------------------------------
@@ -545,10 +550,15 @@ class ClinicVisit(models.Model):
             visit._bus_send("clinic.visit/killed", {"visit_id": visit.id})
             for request in visit.request_ids:
                 request._bus_send("clinic.visit/killed", {"visit_id": visit.id})
-            guests = visit.participant_ids.guest_id | visit.request_ids.guest_id
+            requests = visit.request_ids
+            guests = visit.participant_ids.guest_id | requests.guest_id
+            partners = visit.pro_id.user_id.partner_id | visit.participant_ids.partner_id
+            channels = visit.env["discuss.channel"].search(
+                [("clinic_meeting_id", "in", meetings.ids)]
+            )
             visit.message_ids.unlink()
             visit.answer_ids.unlink()
-            visit.request_ids.unlink()
+            requests.unlink()
             visit.meeting_id = False
             meetings.unlink()  # with their call channels and the channels' messages
             visit.participant_ids.write(
@@ -560,11 +570,63 @@ class ClinicVisit(models.Model):
                     "partner_id": False,
                 }
             )
-            # Each binding made its own guest (see clinic.visit.participant._bind).
-            guests.unlink()
+            # Each binding made its own guest (see clinic.visit.participant._bind),
+            # but a device that asked to come in brought the guest its browser
+            # already had, which may be in use elsewhere: another visit's link,
+            # a walk-in meeting, a Discuss channel. That one stays.
+            domain = [("guest_id", "in", guests.ids)]
+            kept = guests.browse(
+                {
+                    guest_id
+                    for model in (
+                        "clinic.visit.participant",
+                        "clinic.visit.access.request",
+                        "clinic.meeting.participant",
+                        "discuss.channel.member",
+                    )
+                    for guest_id in visit.env[model].search(domain).guest_id.ids
+                }
+            )
+            (guests - kept).unlink()
+            visit._unlink_bus_notifications(
+                [
+                    visit,
+                    *requests,
+                    *meetings,
+                    *((m, "patient") for m in meetings),
+                    *channels,
+                    *(guests - kept),
+                ],
+                [*partners, *kept],
+                channels,
+            )
             visit.write({"name": "-", "killed_at": now, "killed_by_id": self.env.uid})
             visit._notify_pro()
         return True
+
+    def _unlink_bus_notifications(self, targets, personas, channels):
+        """Delete what the bus still stores of a destroyed visit (it keeps
+        notifications for a day): everything sent to ``targets`` (records, or
+        ``(record, subchannel)``), and the Discuss invitations of ``personas``
+        (partners, guests) to the call ``channels``, which carry answers, the
+        call's messages and the participants' names."""
+        self.ensure_one()
+        dbname = self.env.cr.dbname
+        self.env.flush_all()
+        # Direct SQL, as bus.bus's own garbage collection: the payload is JSON text.
+        self.env.cr.execute(
+            SQL(
+                """DELETE FROM bus_bus
+                    WHERE channel IN %s
+                       OR (channel IN %s
+                           AND message::jsonb ->> 'type' = 'discuss.channel/joined'
+                           AND message::jsonb #>> '{payload,channel_id}' IN %s)""",
+                tuple(json_dump(channel_with_db(dbname, target)) for target in targets),
+                tuple(json_dump(channel_with_db(dbname, persona)) for persona in personas)
+                or (None,),
+                tuple(str(channel_id) for channel_id in channels.ids) or (None,),
+            )
+        )
 
     @api.model
     def _cron_kill_expired(self):
