@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 import pytz
 from playwright.sync_api import expect
-from test_video_call import assert_media_flows, keep_peer_connections, remote
+from test_video_call import assert_media_flows, keep_peer_connections, leave_meetings, remote
 
 DEMO_TYPE = "/appointment/video-consultation"
 
@@ -96,10 +96,7 @@ def move_to_soon(env, appointment, minutes=5):
 
 def pro_page(login, commit_env, login_name):
     """The pro's dashboard, the pro out of any meeting a failed test left."""
-    with commit_env() as env:
-        pro = env["clinic.pro"].search([("user_id.login", "=", login_name)])
-        if participation := pro._get_current_participation():
-            participation.meeting_id._leave_pro(pro)
+    leave_meetings(commit_env, login_name)
     page = login(login_name, "/my/clinic")
     keep_peer_connections(page)
     page.reload()

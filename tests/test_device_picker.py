@@ -25,6 +25,7 @@ from test_video_call import (
     check_in,
     join,
     keep_peer_connections,
+    leave_meetings,
     remote,
     stranger_in_call,
     wait_for,
@@ -107,10 +108,7 @@ def cameras_browser(browser):
 def pro_dashboard(login, commit_env, pro, chromium):
     """The pro's dashboard in ``chromium``, the pro out of any meeting a
     failed test left."""
-    with commit_env() as env:
-        pro_record = env["clinic.pro"].search([("user_id.login", "=", pro)])
-        if participation := pro_record._get_current_participation():
-            participation.meeting_id._leave_pro(pro_record)
+    leave_meetings(commit_env, pro)
     page = login(pro, "/my/clinic", chromium=chromium)
     keep_peer_connections(page)
     page.reload()

@@ -10,6 +10,7 @@ Each test checks in its own stranger, so each call has a fresh channel.
 import json
 import time
 
+import psycopg2.errors
 from playwright.sync_api import expect
 
 LOBBY = "/lobby/smith-brown-inc"
@@ -82,12 +83,28 @@ def stranger_in_call(new_page, name, init_script=None, **kwargs):
     return page, meeting_id
 
 
+def leave_meetings(commit_env, login):
+    """Take the pro ``login`` out of any meeting an earlier test left them in.
+
+    The server may be hanging up that meeting's call sessions at the same
+    instant (pages that went away): the loser of that race retries, as Odoo
+    retries a request.
+    """
+    for attempt in range(5):
+        try:
+            with commit_env() as env:
+                pro = env["clinic.pro"].search([("user_id.login", "=", login)])
+                if participation := pro._get_current_participation():
+                    participation.meeting_id._leave_pro(pro)
+            return
+        except psycopg2.errors.SerializationFailure:
+            time.sleep(0.5 * (attempt + 1))
+    raise AssertionError(f"could not take {login} out of their meeting")
+
+
 def pro_dashboard(login, commit_env, pro):
     """The pro's dashboard, the pro out of any meeting a failed test left."""
-    with commit_env() as env:
-        pro_record = env["clinic.pro"].search([("user_id.login", "=", pro)])
-        if participation := pro_record._get_current_participation():
-            participation.meeting_id._leave_pro(pro_record)
+    leave_meetings(commit_env, pro)
     page = login(pro, "/my/clinic")
     keep_peer_connections(page)
     page.reload()

@@ -9,15 +9,12 @@ and Chromium.
 import re
 
 from playwright.sync_api import expect
-from test_video_call import assert_media_flows, keep_peer_connections, remote
+from test_video_call import assert_media_flows, keep_peer_connections, leave_meetings, remote
 
 
 def pro_dashboard(login, commit_env, login_name="smith"):
     """The pro's dashboard, the pro out of any meeting a failed test left."""
-    with commit_env() as env:
-        pro = env["clinic.pro"].search([("user_id.login", "=", login_name)])
-        if participation := pro._get_current_participation():
-            participation.meeting_id._leave_pro(pro)
+    leave_meetings(commit_env, login_name)
     return login(login_name, "/my/clinic")
 
 

@@ -8,8 +8,6 @@ from odoo.tools import format_date
 
 from odoo.addons.mail.tools.discuss import add_guest_to_context
 
-from ..models.clinic_appointment import CALL_OPENS_BEFORE
-
 _logger = logging.getLogger(__name__)
 
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -304,7 +302,7 @@ class ClinicAppointmentController(http.Controller):
                 },
             )
         elif phase == "early":
-            opens_at = appointment_sudo.start - CALL_OPENS_BEFORE
+            opens_at = appointment_sudo._get_patient_opens_at()
             values["opens_in"] = int((opens_at - fields.Datetime.now()).total_seconds()) + 1
         return self._private(request.render("clinic_appointment.appointment_visit", values))
 

@@ -16,10 +16,6 @@ _logger = logging.getLogger(__name__)
 
 COMMENT_MAX_LENGTH = 2000
 EMAIL_MAX_LENGTH = 254
-# The patient's call opens this long before the appointment.
-CALL_OPENS_BEFORE = timedelta(minutes=10)
-# A pro may start the call this long before the appointment.
-START_CALL_BEFORE = timedelta(hours=1)
 # After the appointment's end, its links still work this long (minutes); see
 # the system parameter ``clinic_appointment.grace_minutes``.
 GRACE_MINUTES = 30
@@ -69,7 +65,14 @@ class ClinicAppointment(models.Model):
         tracking=True,
     )
     patient_name = fields.Char(string="Patient", required=True)
-    email = fields.Char(required=True)
+    email = fields.Char(help="Where the confirmation, the reminder and the links go.")
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Patient Account",
+        ondelete="set null",
+        index="btree_not_null",
+        help="The patient's contact when they booked logged in (e.g. a pet owner).",
+    )
     comment = fields.Text(help="What the patient would like to talk about.")
     meeting_id = fields.Many2one(
         "clinic.meeting",
@@ -195,8 +198,13 @@ class ClinicAppointment(models.Model):
         now = fields.Datetime.now()
         if appointment_sudo.state == "cancelled":
             raise UserError(self.env._("This appointment was cancelled."))
-        if now < appointment_sudo.start - START_CALL_BEFORE:
-            raise UserError(self.env._("The call can be started one hour before the appointment."))
+        if now < appointment_sudo._get_pro_opens_at():
+            raise UserError(
+                self.env._(
+                    "The call can be started %(minutes)s minutes before the appointment.",
+                    minutes=appointment_sudo.type_id.pro_opens_minutes,
+                )
+            )
         if now > appointment_sudo._get_links_end() and not appointment_sudo._is_call_live():
             raise UserError(self.env._("This appointment is over."))
         meeting_sudo = appointment_sudo._get_or_create_meeting()
@@ -214,8 +222,11 @@ class ClinicAppointment(models.Model):
         return secrets.token_urlsafe(24)
 
     @api.model
-    def _parse_booking(self, name, email, comment):
+    def _parse_booking(self, name, email, comment, email_required=True):
         """Validate what the patient typed in the booking form.
+
+        :param bool email_required: False for a patient logged in, whose
+            account may have no email (they then get an SMS)
 
         :return: ``(values, errors)``: cleaned ``patient_name``, ``email`` and
             ``comment``, and a message per wrong field
@@ -228,7 +239,9 @@ class ClinicAppointment(models.Model):
             values["patient_name"] = name_values["name"]
         email = (email or "").strip()
         normalized = email_normalize(email) if len(email) <= EMAIL_MAX_LENGTH else False
-        if not email:
+        if not email and not email_required:
+            values["email"] = False
+        elif not email:
             errors["email"] = self.env._("Please enter your email address.")
         elif not normalized or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", normalized):
             errors["email"] = self.env._(
@@ -246,7 +259,18 @@ class ClinicAppointment(models.Model):
         return values, errors
 
     @api.model
-    def _book(self, appointment_type, start, *, name, email, comment="", booking_key=None):
+    def _book(
+        self,
+        appointment_type,
+        start,
+        *,
+        name,
+        email,
+        comment="",
+        booking_key=None,
+        partner=None,
+        extra_values=None,
+    ):
         """Book the slot of ``appointment_type`` starting at ``start`` for a
         patient.
 
@@ -258,6 +282,10 @@ class ClinicAppointment(models.Model):
         fail with a serialization error, which Odoo retries with fresh data).
 
         :param start: naive UTC datetime of the slot
+        :param partner: the patient's contact when they are logged in (their
+            email is then optional)
+        :param dict extra_values: more values of the appointment (other
+            modules': a pet, a photo)
         :return: ``(appointment, errors)``; ``errors`` maps a field (or
             ``slot`` for the time itself) to a message
         """
@@ -272,7 +300,7 @@ class ClinicAppointment(models.Model):
                 ):
                     return first, {}
                 booking_key = None  # an old form: book anew
-        values, errors = self._parse_booking(name, email, comment)
+        values, errors = self._parse_booking(name, email, comment, email_required=not partner)
         slot, slot_error = appointment_type._check_slot(start) if start else (None, None)
         if not start:
             errors["slot"] = self.env._("Please choose a time.")
@@ -288,6 +316,8 @@ class ClinicAppointment(models.Model):
                 appointment = self.sudo().create(
                     {
                         **values,
+                        **(extra_values or {}),
+                        "partner_id": partner.id if partner else False,
                         "type_id": appointment_type.id,
                         "pro_id": pro.id,
                         "start": slot["start"],
@@ -308,7 +338,7 @@ class ClinicAppointment(models.Model):
             appointment.reminder_sent_at = (
                 fields.Datetime.now()
             )  # the confirmation is reminder enough
-        appointment._send_email("clinic_appointment.mail_template_confirmation", ics=True)
+        appointment._send_confirmation()
         appointment._notify_changed()
         return appointment, {}
 
@@ -395,6 +425,16 @@ class ClinicAppointment(models.Model):
     def _is_call_live(self):
         return bool(self.meeting_id) and self.meeting_id.state == "in_progress"
 
+    def _get_patient_opens_at(self):
+        """When the patient's link opens the call."""
+        self.ensure_one()
+        return self.start - timedelta(minutes=self.type_id.patient_opens_minutes)
+
+    def _get_pro_opens_at(self):
+        """When the pro may start the call."""
+        self.ensure_one()
+        return self.start - timedelta(minutes=self.type_id.pro_opens_minutes)
+
     def _get_visit_phase(self):
         """What the patient's link shows now: ``cancelled``, ``early``
         (before the call opens), ``open`` (the call), ``ended`` (the pro
@@ -405,7 +445,7 @@ class ClinicAppointment(models.Model):
             return "cancelled"
         if self.meeting_id.state == "done":
             return "ended"
-        if now < self.start - CALL_OPENS_BEFORE:
+        if now < self._get_patient_opens_at():
             return "early"
         if now > self._get_links_end() and not self._is_call_live():
             return "over"
@@ -496,11 +536,19 @@ class ClinicAppointment(models.Model):
         self.ensure_one()
         return format_datetime(self.env, value, tz=self.type_id.tz or "UTC", dt_format=pattern)
 
+    def _send_confirmation(self):
+        """Tell the patient their appointment is booked: an email with the
+        calendar file (other modules add an SMS for patients without email)."""
+        self.ensure_one()
+        self._send_email("clinic_appointment.mail_template_confirmation", ics=True)
+
     def _send_email(self, template_xmlid, ics=False):
         """Queue an email to the patient. It is a row of ``mail.mail``, sent by
         the mail queue after this transaction commits (a rolled back booking
         sends nothing)."""
         self.ensure_one()
+        if not self.email:
+            return
         template = self.env.ref(template_xmlid, raise_if_not_found=False)
         if not template:
             return

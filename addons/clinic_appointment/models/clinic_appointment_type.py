@@ -70,6 +70,18 @@ class ClinicAppointmentType(models.Model):
         required=True,
         help="How many days after today patients may book.",
     )
+    patient_opens_minutes = fields.Integer(
+        string="Patient's Call Opens (minutes before)",
+        default=10,
+        required=True,
+        help="How long before the appointment the patient's link opens the call.",
+    )
+    pro_opens_minutes = fields.Integer(
+        string="Pro May Start (minutes before)",
+        default=60,
+        required=True,
+        help="How long before the appointment the professional may start its call.",
+    )
     buffer_minutes = fields.Integer(
         string="Buffer (minutes)",
         default=0,
@@ -91,6 +103,10 @@ class ClinicAppointmentType(models.Model):
     _days_ahead_range = models.Constraint(
         "CHECK(max_days_ahead BETWEEN 0 AND 365)",
         "Patients may book from today up to 365 days ahead.",
+    )
+    _opens_range = models.Constraint(
+        "CHECK(patient_opens_minutes BETWEEN 0 AND 1440 AND pro_opens_minutes BETWEEN 0 AND 1440)",
+        "A call opens at most a day before its appointment.",
     )
     _buffer_range = models.Constraint(
         "CHECK(buffer_minutes BETWEEN 0 AND 240)", "The buffer is between 0 and 240 minutes."

@@ -5,8 +5,6 @@ import pytz
 from odoo import fields, models
 from odoo.tools import SQL
 
-from .clinic_appointment import START_CALL_BEFORE
-
 
 class ClinicPro(models.Model):
     _inherit = "clinic.pro"
@@ -88,9 +86,7 @@ class ClinicPro(models.Model):
                     "name": appointment.patient_name,
                     "email": appointment.email,
                     "comment": appointment.comment or "",
-                    "start_call_from": fields.Datetime.to_string(
-                        appointment.start - START_CALL_BEFORE
-                    ),
+                    "start_call_from": fields.Datetime.to_string(appointment._get_pro_opens_at()),
                     "call_until": fields.Datetime.to_string(appointment._get_links_end()),
                     "meeting_state": appointment.meeting_id.state or False,
                 }

@@ -177,7 +177,7 @@ class TestAppointmentPortalRoutes(ClinicAppointmentHttpCommon):
         self.authenticate("test_pro_a", "test_pro_a")
         result = self._call(f"/my/clinic/appointment/{self.appointment_a.id}/start")["result"]
         self.assertEqual(
-            result["error"], "The call can be started one hour before the appointment."
+            result["error"], "The call can be started 60 minutes before the appointment."
         )
         self.assertFalse(self.appointment_a.meeting_id)
 

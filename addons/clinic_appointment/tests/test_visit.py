@@ -180,7 +180,7 @@ class TestProActions(ClinicAppointmentCommon):
             return self.appointment.with_user(user).action_start_call()
 
     def test_start_call_from_one_hour_before(self):
-        with self.assertRaisesRegex(UserError, "^The call can be started one hour before"):
+        with self.assertRaisesRegex(UserError, "^The call can be started 60 minutes before"):
             self._start_call(self.user_pro_a, "2026-03-04 07:59:00")
         self.assertFalse(self.appointment.meeting_id)
         participant = self._start_call(self.user_pro_a, "2026-03-04 08:00:00")
