@@ -1,0 +1,3 @@
+from . import clinic_vet
+from . import clinic_appointment
+from . import res_config_settings
