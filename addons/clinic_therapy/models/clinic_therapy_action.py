@@ -46,7 +46,7 @@ class ClinicTherapyAction(models.Model):
 
     The log is append-only; its ids are the readers' cursor
     (``get_actions(last_action_id)``). Writers take the session's row lock
-    before inserting (``clinic.therapy.session._lock_for_update``), so ids
+    before inserting (``clinic.therapy.session._lock_log``), so ids
     are allocated in commit order within a session and a cursor never skips
     an action. Who may see an action is stored with it (``audience_ids``:
     empty for everyone; a private message's sender and recipients, and the
@@ -144,7 +144,7 @@ class ClinicTherapyAction(models.Model):
             return [], self.env._("At most %(max)s actions at once.", max=BATCH_MAX)
         if not payloads:
             return [], None
-        session._lock_for_update()
+        session._lock_log()
         Action = self.sudo()
         client_ids = [p.get("client_id") if isinstance(p, dict) else None for p in payloads]
         known = {
@@ -203,7 +203,12 @@ class ClinicTherapyAction(models.Model):
             for payload, vals in zip(payloads, vals_list, strict=True)
         ]
         created._apply_effects()
-        if created:
+        if created and all(action.type == "message_read" for action in created):
+            # Read marks matter to the messages' authors ("Seen by"); the others
+            # see them with the next action. A 30-person session's read marks
+            # would otherwise make 30 x 29 notifications for every message.
+            session._notify_actions(max(created.ids), partners=created.target_id.author_id)
+        elif created:
             session._notify_actions(max(created.ids))
         return ids, None
 
@@ -381,7 +386,7 @@ class ClinicTherapyAction(models.Model):
     @api.model
     def _post_system(self, session, body, action_type="notice"):
         """A notice (or another action) from the system, seen by everyone."""
-        session._lock_for_update()
+        session._lock_log()
         action = self.sudo().create(
             {"session_id": session.id, "type": action_type, "sender": "system", "body": body}
         )

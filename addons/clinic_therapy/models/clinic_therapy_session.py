@@ -188,8 +188,25 @@ class ClinicTherapySession(models.Model):
     # ENTERING, LEAVING, THE CALL
     # ------------------------------------------------------------
 
+    def _lock_log(self):
+        """Take the lock of the session's log. Every write to the log takes it
+        first, so that actions are numbered in commit order: a reader's cursor
+        never skips an action committed later.
+
+        ``FOR NO KEY UPDATE`` locks the row without changing it: a concurrent
+        writer waits for the first one's commit, then goes on, its ids after
+        the first one's (a 30-person session's read marks queue up instead of
+        failing with serialization errors and retrying; see PERFORMANCE.md).
+        """
+        self.ensure_one()
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL("SELECT id FROM clinic_therapy_session WHERE id = %s FOR NO KEY UPDATE", self.id)
+        )
+
     def _lock_for_update(self):
-        """Take the session's row lock. Every write to the session's log
+        """Take the session's row lock for a change of the session itself
+        (its call). Every write to the session's log
         takes it first, so that actions are numbered in commit order: a
         reader's cursor never skips an action committed later (an UPDATE:
         a concurrent writer waits, then fails with a serialization error
@@ -299,12 +316,14 @@ class ClinicTherapySession(models.Model):
         self.ensure_one()
         return bool(self.consent_ids.filtered(lambda c: c.partner_id == partner and c.consented))
 
-    def _notify_actions(self, max_id):
-        """Tell every participant's pages (after commit) that the log grew.
+    def _notify_actions(self, max_id, partners=None):
+        """Tell the participants' pages (after commit) that the log grew.
 
         Ids only: each page asks ``get_actions`` for what it may see.
+
+        :param partners: whom to tell (every participant by default)
         """
         for session in self:
-            session._get_participants()._bus_send(
+            (session._get_participants() if partners is None else partners)._bus_send(
                 "clinic.therapy/actions", {"session_id": session.id, "max_id": max_id}
             )

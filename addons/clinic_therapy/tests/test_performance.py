@@ -145,7 +145,7 @@ class TestActionsPerformance(ClinicTherapyCommon):
         for as a target of the others: by index, not by scanning the log."""
         fill_log(self.env, self.group, self.ben, self.ben | self.cleo, BIG)
         self.env.cr.execute(
-            "SET LOCAL statement_timeout = '20s'"
+            "SET LOCAL statement_timeout = '60s'"
         )  # undone with the test's savepoint
         self.group.unlink()
         self.assertFalse(self._log())
