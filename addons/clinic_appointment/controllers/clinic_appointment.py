@@ -14,6 +14,32 @@ DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 START_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}Z")
 
 
+def parse_day(value):
+    """A day as written in the pages' links, ``YYYY-MM-DD``, or None."""
+    if not isinstance(value, str) or not DATE_PATTERN.fullmatch(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def parse_start(value):
+    """A slot's start as written in the pages' links, ``YYYY-MM-DDTHH:MMZ``
+    (UTC), or None."""
+    if not isinstance(value, str) or not START_PATTERN.fullmatch(value):
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%MZ")
+    except ValueError:
+        return None
+
+
+def format_start(value):
+    """A slot's start (naive UTC) for the pages' links."""
+    return value.strftime("%Y-%m-%dT%H:%MZ")
+
+
 class ClinicAppointmentController(http.Controller):
     """Public pages of video appointments: book without an account, then
     join, cancel or download the appointment with the link of the email.
@@ -41,28 +67,9 @@ class ClinicAppointmentController(http.Controller):
             raise request.not_found()
         return appointment_sudo
 
-    @staticmethod
-    def _parse_day(value):
-        if not value or not DATE_PATTERN.fullmatch(value):
-            return None
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
-
-    @staticmethod
-    def _parse_start(value):
-        """A slot's start as written in the page's links, ``YYYY-MM-DDTHH:MMZ`` (UTC)."""
-        if not isinstance(value, str) or not START_PATTERN.fullmatch(value):
-            return None
-        try:
-            return datetime.strptime(value, "%Y-%m-%dT%H:%MZ")
-        except ValueError:
-            return None
-
-    @staticmethod
-    def _format_start(value):
-        return value.strftime("%Y-%m-%dT%H:%MZ")
+    _parse_day = staticmethod(parse_day)
+    _parse_start = staticmethod(parse_start)
+    _format_start = staticmethod(format_start)
 
     def _private(self, response):
         # The page holds personal data: never cache it, never leak it as referrer.

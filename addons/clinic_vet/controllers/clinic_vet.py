@@ -1,6 +1,5 @@
 import base64
-import re
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import quote
 
 from odoo import fields, http
@@ -8,10 +7,13 @@ from odoo.http import request
 from odoo.tools import email_normalize, format_date
 from odoo.tools.mimetypes import guess_mimetype
 
-from ..models.clinic_vet import DIRECTORY_CHANNEL
+from odoo.addons.clinic_appointment.controllers.clinic_appointment import (
+    format_start,
+    parse_day,
+    parse_start,
+)
 
-START_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}Z")
-DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+from ..models.clinic_vet import DIRECTORY_CHANNEL
 
 
 def _float(value, low, high):
@@ -33,23 +35,8 @@ class ClinicVetController(http.Controller):
             raise request.not_found()
         return vet_sudo
 
-    @staticmethod
-    def _parse_start(value):
-        if not isinstance(value, str) or not START_PATTERN.fullmatch(value):
-            return None
-        try:
-            return datetime.strptime(value, "%Y-%m-%dT%H:%MZ")
-        except ValueError:
-            return None
-
-    @staticmethod
-    def _parse_date(value):
-        if not isinstance(value, str) or not DATE_PATTERN.fullmatch(value):
-            return None
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
+    _parse_start = staticmethod(parse_start)
+    _parse_date = staticmethod(parse_day)
 
     # ------------------------------------------------------------
     # DIRECTORY
@@ -128,7 +115,7 @@ class ClinicVetController(http.Controller):
         for offset in range(7):
             day = monday + timedelta(days=offset)
             day_slots = [
-                {**slot, "param": slot["start"].strftime("%Y-%m-%dT%H:%MZ")}
+                {**slot, "param": format_start(slot["start"])}
                 for slot in slots
                 if slot["local"].date() == day
             ]
@@ -161,7 +148,7 @@ class ClinicVetController(http.Controller):
             {
                 "vet": vet_sudo,
                 "slot": slot,
-                "start_param": slot["start"].strftime("%Y-%m-%dT%H:%MZ"),
+                "start_param": format_start(slot["start"]),
                 "when": format_date(request.env, slot["local"].date(), date_format="EEEE d MMMM y")
                 + slot["local"].strftime(", %H:%M"),
                 "tz": vet_sudo.appointment_type_id.tz or "UTC",
