@@ -47,21 +47,37 @@ class ClinicMeetingParticipant(models.Model):
             )
 
     @api.model
-    def _parse_patient_name(self, name):
-        """Validate a name typed by a patient without an account.
+    def _parse_patient_name(self, name, typed_by_patient=True):
+        """Validate a patient's name: typed by the patient without an account,
+        or for them by a pro (``typed_by_patient=False``, the messages then
+        speak of "the name").
 
         :return: ``(values, errors)``: the cleaned ``name``, or a message for it
         """
         values, errors = {}, {}
-        name = re.sub(r"\s+", " ", name or "").strip()
+        name = re.sub(r"\s+", " ", name or "").strip() if isinstance(name, str) else ""
         if not name:
-            errors["name"] = self.env._("Please enter your name.")
+            errors["name"] = (
+                self.env._("Please enter your name.")
+                if typed_by_patient
+                else self.env._("Please enter the name.")
+            )
         elif len(name) > NAME_MAX_LENGTH:
-            errors["name"] = self.env._(
-                "Your name is too long: %(max)s characters at most.", max=NAME_MAX_LENGTH
+            errors["name"] = (
+                self.env._(
+                    "Your name is too long: %(max)s characters at most.", max=NAME_MAX_LENGTH
+                )
+                if typed_by_patient
+                else self.env._(
+                    "The name is too long: %(max)s characters at most.", max=NAME_MAX_LENGTH
+                )
             )
         elif not any(c.isalpha() for c in name):
-            errors["name"] = self.env._("Please enter your name with letters.")
+            errors["name"] = (
+                self.env._("Please enter your name with letters.")
+                if typed_by_patient
+                else self.env._("Please enter the name with letters.")
+            )
         else:
             values["name"] = name
         return values, errors

@@ -132,14 +132,18 @@ class ClinicVisit(models.Model):
         """
         Participant = self.env["clinic.meeting.participant"]
         vals, errors = {}, {}
-        name_values, name_errors = Participant._parse_patient_name(values.get("name"))
+        name_values, name_errors = Participant._parse_patient_name(
+            values.get("name"), typed_by_patient=False
+        )
         if name_errors:
             errors["name"] = name_errors["name"]
         else:
             vals["name"] = name_values["name"]
         companion = (values.get("companion_name") or "").strip()
         if companion:
-            companion_values, companion_errors = Participant._parse_patient_name(companion)
+            companion_values, companion_errors = Participant._parse_patient_name(
+                companion, typed_by_patient=False
+            )
             if companion_errors:
                 errors["companion_name"] = companion_errors["name"]
             else:

@@ -78,15 +78,15 @@ class TestVisitCreation(ClinicVisitCommon):
         participants_before = self.env["clinic.visit.participant"].search_count([])
         good = {"name": "Jane Roe", "email": "", "phone": "", "companion_name": "", "end_date": ""}
         cases = [
-            ("empty name", {"name": "   "}, "name", "Please enter your name."),
-            ("no name", {"name": None}, "name", "Please enter your name."),
-            ("long name", {"name": "J" * 101}, "name", "Your name is too long: 100 characters"),
-            ("no letters", {"name": "12345"}, "name", "Please enter your name with letters."),
+            ("empty name", {"name": "   "}, "name", "Please enter the name."),
+            ("no name", {"name": None}, "name", "Please enter the name."),
+            ("long name", {"name": "J" * 101}, "name", "The name is too long: 100 characters"),
+            ("no letters", {"name": "12345"}, "name", "Please enter the name with letters."),
             (
                 "long companion",
                 {"companion_name": "C" * 101},
                 "companion_name",
-                "Your name is too long: 100 characters",
+                "The name is too long: 100 characters",
             ),
             ("email", {"email": "jane@"}, "email", "Please enter a valid email address."),
             ("email domain", {"email": "jane@localhost"}, "email", "a valid email address."),

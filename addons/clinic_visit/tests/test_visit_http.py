@@ -200,7 +200,7 @@ class TestVisitLinks(ClinicVisitHttpCommon):
         self.assertEqual(
             result["errors"],
             {
-                "name": "Please enter your name.",
+                "name": "Please enter the name.",
                 "email": "Please enter a valid email address.",
                 "phone": "Please enter a valid phone number with its country code, "
                 "e.g. +1 202 555 0143.",
