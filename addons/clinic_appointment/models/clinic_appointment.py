@@ -11,10 +11,13 @@ from odoo.exceptions import ConcurrencyError, UserError
 from odoo.tools import SQL, consteq, email_normalize, format_datetime
 
 from odoo.addons.clinic_meeting.models.clinic_meeting import ENDED_STATES
+from odoo.addons.clinic_meeting.tools import clean_text
 
 _logger = logging.getLogger(__name__)
 
 COMMENT_MAX_LENGTH = 2000
+# What secrets.token_urlsafe makes: anything else is no token, and never a query.
+TOKEN_PATTERN = re.compile(r"[\w-]{20,128}")
 EMAIL_MAX_LENGTH = 254
 # After the appointment's end, its links still work this long (minutes); see
 # the system parameter ``clinic_appointment.grace_minutes``.
@@ -163,7 +166,11 @@ class ClinicAppointment(models.Model):
         for appointment in to_cancel:
             appointment._lock_for_update()
         to_cancel.write(
-            {"state": "cancelled", "cancelled_at": now, "cancel_reason": reason or False}
+            {
+                "state": "cancelled",
+                "cancelled_at": now,
+                "cancel_reason": clean_text(reason) or False,
+            }
         )
         # sudo: calendar.event / clinic.meeting - the appointment's own event and call
         to_cancel.calendar_event_id.sudo().unlink()
@@ -237,7 +244,7 @@ class ClinicAppointment(models.Model):
             errors["name"] = name_errors["name"]
         else:
             values["patient_name"] = name_values["name"]
-        email = (email or "").strip()
+        email = clean_text(email if isinstance(email, str) else "").strip()
         normalized = email_normalize(email) if len(email) <= EMAIL_MAX_LENGTH else False
         if not email and not email_required:
             values["email"] = False
@@ -249,7 +256,7 @@ class ClinicAppointment(models.Model):
             )
         else:
             values["email"] = normalized
-        comment = (comment or "").strip()
+        comment = clean_text(comment if isinstance(comment, str) else "").strip()
         if len(comment) > COMMENT_MAX_LENGTH:
             errors["comment"] = self.env._(
                 "Your comment is too long: %(max)s characters at most.", max=COMMENT_MAX_LENGTH
@@ -395,7 +402,7 @@ class ClinicAppointment(models.Model):
     @api.model
     def _get_by_token(self, token):
         """The appointment whose patient links carry ``token``, or nothing."""
-        if not token or not isinstance(token, str) or len(token) > 128:
+        if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
             return self.browse()
         # sudo: clinic.appointment - the token is the patient's credential
         appointment_sudo = self.sudo().search([("access_token", "=", token)], limit=1)

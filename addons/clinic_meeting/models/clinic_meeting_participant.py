@@ -5,6 +5,8 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 
+from ..tools import clean_text
+
 NAME_MAX_LENGTH = 100
 MAX_AGE_YEARS = 130
 
@@ -55,7 +57,7 @@ class ClinicMeetingParticipant(models.Model):
         :return: ``(values, errors)``: the cleaned ``name``, or a message for it
         """
         values, errors = {}, {}
-        name = re.sub(r"\s+", " ", name or "").strip() if isinstance(name, str) else ""
+        name = re.sub(r"\s+", " ", clean_text(name)).strip() if isinstance(name, str) else ""
         if not name:
             errors["name"] = (
                 self.env._("Please enter your name.")

@@ -1,1 +1,2 @@
 from .secret_paths import redact_secret_paths, register_secret_path
+from .text import clean_json, clean_text

@@ -6,6 +6,8 @@ from psycopg2.errors import UniqueViolation
 from odoo import api, fields, models
 from odoo.exceptions import ConcurrencyError
 
+from odoo.addons.clinic_meeting.tools import clean_json, clean_text
+
 ACTION_TYPES = [
     ("message", "Message"),
     ("delete", "Delete"),
@@ -253,7 +255,7 @@ class ClinicTherapyAction(models.Model):
             data = payload.get("data", {})
             if not isinstance(data, dict) or len(str(data)) > BODY_MAX_LENGTH:
                 raise BadPayload(self.env._("data must be an object of 10,000 characters at most."))
-            vals["data"] = data
+            vals["data"] = clean_json(data)
         return vals
 
     @api.model
@@ -308,6 +310,7 @@ class ClinicTherapyAction(models.Model):
 
     @api.model
     def _parse_body(self, body):
+        body = clean_text(body)
         if not isinstance(body, str) or not body.strip():
             raise BadPayload(self.env._("the body cannot be empty."))
         if len(body) > BODY_MAX_LENGTH:
@@ -373,7 +376,7 @@ class ClinicTherapyAction(models.Model):
                 or not all(isinstance(key, str) and len(key) <= 32 for key in history)
             ):
                 raise BadPayload(self.env._("character_history must be a list of keys."))
-            values["character_history"] = history
+            values["character_history"] = clean_json(history)
         duration = payload.get("time_to_complete")
         if duration is not None:
             if isinstance(duration, str) and (match := re.fullmatch(r"(\d{1,9})\s*ms", duration)):
@@ -424,7 +427,8 @@ class ClinicTherapyAction(models.Model):
 
         :return: ``(actions as dicts, max_id)``
         """
-        cursor = last_action_id if isinstance(last_action_id, int) and last_action_id > 0 else 0
+        valid = isinstance(last_action_id, int) and not isinstance(last_action_id, bool)
+        cursor = last_action_id if valid and last_action_id > 0 else 0
         Action = self.sudo()
         self.env.cr.execute(
             SQL_VISIBLE,

@@ -12,6 +12,7 @@ from odoo.addons.clinic_appointment.controllers.clinic_appointment import (
     parse_day,
     parse_start,
 )
+from odoo.addons.clinic_meeting.tools import clean_text
 
 from ..models.clinic_vet import DIRECTORY_CHANNEL
 
@@ -54,7 +55,7 @@ class ClinicVetController(http.Controller):
     def vets(self, q="", lat=None, lon=None, **kwargs):
         """Every registered vet; ``q`` filters by name or place, ``lat`` and
         ``lon`` (the browser's position, asked for on *Near me*) sort by distance."""
-        query = (q or "").strip()[:100]
+        query = clean_text(q if isinstance(q, str) else "").strip()[:100]
         latitude, longitude = _float(lat, -90, 90), _float(lon, -180, 180)
         if latitude is None or longitude is None:
             latitude = longitude = None

@@ -7,6 +7,7 @@ from odoo.exceptions import UserError
 from odoo.tools.image import ImageProcess
 
 from odoo.addons.clinic_meeting.models.clinic_meeting import ENDED_STATES
+from odoo.addons.clinic_meeting.tools import clean_text
 
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PET_NAME_MAX = 60
@@ -67,7 +68,12 @@ class ClinicAppointment(models.Model):
         :return: ``(vals, photo, errors)``
         """
         vals, errors = {}, {}
-        pet_name = re.sub(r"\s+", " ", values.get("pet_name") or "").strip()
+
+        def text(key):  # a file or a list where a text is expected is no text
+            value = values.get(key)
+            return clean_text(value) if isinstance(value, str) else ""
+
+        pet_name = re.sub(r"\s+", " ", text("pet_name")).strip()
         if not pet_name:
             errors["pet_name"] = self.env._("Please enter your pet's name.")
         elif len(pet_name) > PET_NAME_MAX:
@@ -76,12 +82,12 @@ class ClinicAppointment(models.Model):
             )
         else:
             vals["pet_name"] = pet_name
-        species = values.get("pet_species")
+        species = text("pet_species")
         if species not in dict(self._fields["pet_species"].selection):
             errors["pet_species"] = self.env._("Please choose your pet's species.")
         else:
             vals["pet_species"] = species
-        problem = (values.get("pet_problem") or "").strip()
+        problem = text("pet_problem").strip()
         if not problem:
             errors["pet_problem"] = self.env._("Please describe the problem in a few words.")
         elif len(problem) > PET_DESCRIPTION_MAX:

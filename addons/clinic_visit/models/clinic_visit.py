@@ -1,4 +1,5 @@
 import base64
+import re
 import secrets
 from datetime import timedelta
 
@@ -8,8 +9,11 @@ from odoo.tools import SQL, consteq
 
 from odoo.addons.bus.models.bus import channel_with_db, json_dump
 from odoo.addons.clinic_meeting.models.clinic_meeting import ENDED_STATES
+from odoo.addons.clinic_meeting.tools import clean_text
 
 VALIDITY_DAYS = 30
+# What new_token makes (URL-safe base64): anything else is no link, and never a query.
+TOKEN_PATTERN = re.compile(r"[\w-]{20,64}")
 MESSAGE_MAX_LENGTH = 10000
 
 
@@ -139,7 +143,7 @@ class ClinicVisit(models.Model):
             errors["name"] = name_errors["name"]
         else:
             vals["name"] = name_values["name"]
-        companion = (values.get("companion_name") or "").strip()
+        companion = clean_text(values.get("companion_name") or "").strip()
         if companion:
             companion_values, companion_errors = Participant._parse_patient_name(
                 companion, typed_by_patient=False
@@ -148,14 +152,14 @@ class ClinicVisit(models.Model):
                 errors["companion_name"] = companion_errors["name"]
             else:
                 vals["companion_name"] = companion_values["name"]
-        email = (values.get("email") or "").strip()
+        email = clean_text(values.get("email") or "").strip()
         if email:
             normalized = self.env["clinic.visit.participant"]._normalize_email(email)
             if not normalized:
                 errors["email"] = self.env._("Please enter a valid email address.")
             else:
                 vals["email"] = normalized
-        phone = (values.get("phone") or "").strip()
+        phone = clean_text(values.get("phone") or "").strip()
         if phone:
             sanitized = self.env["clinic.visit.participant"]._sanitize_phone(phone)
             if not sanitized:
@@ -164,7 +168,7 @@ class ClinicVisit(models.Model):
                 )
             else:
                 vals["phone"] = sanitized
-        end_date = (values.get("end_date") or "").strip()
+        end_date = clean_text(values.get("end_date") or "").strip()
         if end_date:
             try:
                 parsed = fields.Date.to_date(end_date)
@@ -229,7 +233,7 @@ class ClinicVisit(models.Model):
         """
         Participant = self.env["clinic.visit.participant"].sudo()
         for token in (visit_token, participant_token):
-            if not isinstance(token, str) or not 20 <= len(token) <= 64:
+            if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
                 return Participant
         # sudo: clinic.visit.participant - the link's secrets are the credential
         participant_sudo = Participant.search([("token", "=", participant_token)], limit=1)
@@ -390,7 +394,7 @@ class ClinicVisit(models.Model):
         :return: ``(message, error)``
         """
         self.ensure_one()
-        body = (body or "").strip() if isinstance(body, str) else ""
+        body = clean_text(body).strip() if isinstance(body, str) else ""
         if not body:
             return None, self.env._("Please write a message.")
         if len(body) > MESSAGE_MAX_LENGTH:
@@ -434,8 +438,8 @@ class ClinicVisit(models.Model):
                 {
                     "visit_id": self.id,
                     "participant_id": participant.id,
-                    "file_name": (name or "document")[:255],
-                    "file_mimetype": (mimetype or "application/octet-stream")[:128],
+                    "file_name": (clean_text(name) or "document")[:255],
+                    "file_mimetype": (clean_text(mimetype) or "application/octet-stream")[:128],
                     "file_size": len(data),
                     "file_data": base64.b64encode(data),
                 }

@@ -4,6 +4,8 @@ from datetime import date
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.clinic_meeting.tools import clean_text
+
 TEXT_MAX_LENGTH = 2000
 
 
@@ -65,7 +67,7 @@ class ClinicVisitQuestion(models.Model):
             value = str(value)
         if not isinstance(value, str):
             return None, self.env._("This answer is not valid.")
-        value = value.strip()
+        value = clean_text(value).strip()
         if not value:
             return False, None  # the answer is cleared
         if self.kind == "text":
