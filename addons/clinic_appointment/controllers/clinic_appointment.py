@@ -6,6 +6,7 @@ from odoo import fields, http
 from odoo.http import request
 from odoo.tools import format_date
 
+from odoo.addons.clinic_meeting.tools import private_response
 from odoo.addons.mail.tools.discuss import add_guest_to_context
 
 _logger = logging.getLogger(__name__)
@@ -70,12 +71,6 @@ class ClinicAppointmentController(http.Controller):
     _parse_day = staticmethod(parse_day)
     _parse_start = staticmethod(parse_start)
     _format_start = staticmethod(format_start)
-
-    def _private(self, response):
-        # The page holds personal data: never cache it, never leak it as referrer.
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        return response
 
     def _render_day(self, appointment_type_sudo, day, error=None, status=200):
         first, last = appointment_type_sudo._get_bookable_days()
@@ -267,7 +262,7 @@ class ClinicAppointmentController(http.Controller):
         appointment_sudo = self._get_appointment_sudo(token)
         if appointment_sudo.state == "cancelled":
             return request.redirect(f"/appointment/visit/{token}")
-        return self._private(
+        return private_response(
             request.render(
                 "clinic_appointment.appointment_confirmed", self._visit_values(appointment_sudo)
             )
@@ -311,7 +306,7 @@ class ClinicAppointmentController(http.Controller):
         elif phase == "early":
             opens_at = appointment_sudo._get_patient_opens_at()
             values["opens_in"] = int((opens_at - fields.Datetime.now()).total_seconds()) + 1
-        return self._private(request.render("clinic_appointment.appointment_visit", values))
+        return private_response(request.render("clinic_appointment.appointment_visit", values))
 
     @http.route(
         "/appointment/visit/<string:token>/status",
@@ -340,7 +335,7 @@ class ClinicAppointmentController(http.Controller):
         if appointment_sudo.meeting_id:
             appointment_sudo.meeting_id._leave_patient()
         values = self._visit_values(appointment_sudo)
-        return self._private(request.render("clinic_appointment.appointment_left", values))
+        return private_response(request.render("clinic_appointment.appointment_left", values))
 
     @http.route(
         "/appointment/visit/<string:token>/cancel",
@@ -361,8 +356,10 @@ class ClinicAppointmentController(http.Controller):
             return request.redirect(f"/appointment/visit/{token}")
         if request.httprequest.method == "POST":
             appointment_sudo.action_cancel(reason=request.env._("Cancelled by the patient."))
-            return self._private(request.render("clinic_appointment.appointment_cancelled", values))
-        return self._private(request.render("clinic_appointment.appointment_cancel", values))
+            return private_response(
+                request.render("clinic_appointment.appointment_cancelled", values)
+            )
+        return private_response(request.render("clinic_appointment.appointment_cancel", values))
 
     @http.route(
         "/appointment/visit/<string:token>/appointment.ics",

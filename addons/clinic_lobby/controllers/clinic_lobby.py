@@ -3,6 +3,7 @@ import logging
 from odoo import http
 from odoo.http import request
 
+from odoo.addons.clinic_meeting.tools import private_response
 from odoo.addons.mail.tools.discuss import add_guest_to_context
 
 _logger = logging.getLogger(__name__)
@@ -130,10 +131,7 @@ class ClinicLobbyController(http.Controller):
                 },
             },
         )
-        # The page holds personal data: never cache it, never leak it as referrer.
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        return response
+        return private_response(response)
 
     @http.route(
         "/lobby/<string:lobby_slug>/meeting/<int:meeting_id>/status",

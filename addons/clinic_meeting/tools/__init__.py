@@ -1,2 +1,3 @@
+from .http import private_response
 from .secret_paths import redact_secret_paths, register_secret_path
 from .text import clean_json, clean_text

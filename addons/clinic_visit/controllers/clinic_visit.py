@@ -9,6 +9,7 @@ from odoo.exceptions import UserError
 from odoo.http import content_disposition, request
 from odoo.tools import consteq
 
+from odoo.addons.clinic_meeting.tools import private_response
 from odoo.addons.mail.tools.discuss import add_guest_to_context
 
 _logger = logging.getLogger(__name__)
@@ -54,14 +55,8 @@ class ClinicVisitController(http.Controller):
             raise Forbidden()
         return participant_sudo
 
-    def _private(self, response):
-        # Personal data: never cached, never sent as referrer.
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        return response
-
     def _render_ended(self):
-        return self._private(request.render("clinic_visit.visit_ended", {}, status=410))
+        return private_response(request.render("clinic_visit.visit_ended", {}, status=410))
 
     def _room_props(self, participant_sudo):
         visit_sudo = participant_sudo.visit_id
@@ -111,7 +106,7 @@ class ClinicVisitController(http.Controller):
             else:
                 return self._new_device(participant_sudo, guest)
         values["room_props"] = self._room_props(participant_sudo)
-        return self._private(request.render("clinic_visit.visit_room", values))
+        return private_response(request.render("clinic_visit.visit_room", values))
 
     def _new_device(self, participant_sudo, guest):
         """The link was already opened by another browser: this one waits for
@@ -123,7 +118,7 @@ class ClinicVisitController(http.Controller):
             limit=1,
         )
         if previous and previous.state == "refused":
-            return self._private(
+            return private_response(
                 request.render(
                     "clinic_visit.visit_refused", {"visit": participant_sudo.visit_id}, status=403
                 )
@@ -143,7 +138,7 @@ class ClinicVisitController(http.Controller):
                 {"participant_id": participant_sudo.id, "guest_id": guest.id}
             )
             participant_sudo.visit_id._notify_changed()
-        return self._private(
+        return private_response(
             request.render(
                 "clinic_visit.visit_waiting",
                 {
