@@ -57,6 +57,7 @@ class ClinicAppointment(models.Model):
         index=True,
         tracking=True,
     )
+    company_id = fields.Many2one(related="type_id.company_id", store=True, index=True)
     start = fields.Datetime(required=True, index=True, tracking=True)
     stop = fields.Datetime(required=True)
     state = fields.Selection(
@@ -474,6 +475,7 @@ class ClinicAppointment(models.Model):
                 {
                     "name": self.patient_name,
                     "appointment_id": self.id,
+                    "company_id": self.company_id.id,
                     "participant_ids": [
                         fields.Command.create(
                             {

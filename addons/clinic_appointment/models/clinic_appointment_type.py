@@ -40,6 +40,13 @@ class ClinicAppointmentType(models.Model):
         "Lowercase letters, digits and hyphens.",
     )
     active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+        help="The clinic offering these appointments.",
+    )
     duration = fields.Integer(
         string="Duration (minutes)", default=30, required=True, help="Length of one appointment."
     )
@@ -129,7 +136,8 @@ class ClinicAppointmentType(models.Model):
 
     @api.depends("slug")
     def _compute_url(self):
-        base_url = self.get_base_url()
+        # One base URL for all (get_base_url() wants a single record).
+        base_url = self[:1].get_base_url()
         for appointment_type in self:
             appointment_type.url = (
                 f"{base_url}/appointment/{appointment_type.slug}"

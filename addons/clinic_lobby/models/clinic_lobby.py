@@ -39,6 +39,13 @@ class ClinicLobby(models.Model):
         help="Professionals who see this lobby's queue and take its patients.",
     )
     active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+        help="The clinic of this office; its pros belong to the same clinic.",
+    )
     meeting_ids = fields.One2many("clinic.meeting", "lobby_id", string="Meetings")
     queue_count = fields.Integer(compute="_compute_queue_count", string="Waiting")
     url = fields.Char(compute="_compute_url", string="Check-in Page")
@@ -58,7 +65,8 @@ class ClinicLobby(models.Model):
 
     @api.depends("slug")
     def _compute_url(self):
-        base_url = self.get_base_url()
+        # One base URL for all (get_base_url() wants a single record).
+        base_url = self[:1].get_base_url()
         for lobby in self:
             lobby.url = f"{base_url}/lobby/{lobby.slug}" if lobby.slug else False
 
@@ -159,6 +167,7 @@ class ClinicLobby(models.Model):
                     {
                         "name": values["name"],
                         "lobby_id": self.id,
+                        "company_id": self.company_id.id,
                         "check_in_key": check_in_key or False,
                         "participant_ids": [
                             fields.Command.create(

@@ -54,6 +54,13 @@ class ClinicMeeting(models.Model):
         digits=(16, 1),
         help="Minutes between check-in and the first pro joining (or the patient giving up).",
     )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+        help="The clinic of the lobby, visit or appointment the meeting belongs to.",
+    )
     participant_ids = fields.One2many(
         "clinic.meeting.participant", "meeting_id", string="Participants"
     )

@@ -26,6 +26,13 @@ class ClinicPro(models.Model):
     )
     partner_id = fields.Many2one(related="user_id.partner_id", string="Contact")
     active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+        help="The clinic this professional works for.",
+    )
 
     _user_uniq = models.Constraint(
         "UNIQUE(user_id)",

@@ -73,6 +73,13 @@ class ClinicVisit(models.Model):
         ],
         compute="_compute_state",
     )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+        help="The clinic of the visit's professional.",
+    )
     participant_ids = fields.One2many("clinic.visit.participant", "visit_id", string="Participants")
     meeting_id = fields.Many2one(
         "clinic.meeting",
@@ -212,7 +219,12 @@ class ClinicVisit(models.Model):
             participants.append(
                 fields.Command.create({"role": "companion", "name": vals["companion_name"]})
             )
-        create_vals = {"name": vals["name"], "pro_id": pro.id, "participant_ids": participants}
+        create_vals = {
+            "name": vals["name"],
+            "pro_id": pro.id,
+            "company_id": pro.company_id.id,
+            "participant_ids": participants,
+        }
         if vals.get("end_date"):
             create_vals["end_date"] = vals["end_date"]
         # sudo: clinic.visit - a pro (portal user) opens visits through this method only
@@ -272,7 +284,11 @@ class ClinicVisit(models.Model):
         if self.meeting_id and self.meeting_id.state not in ENDED_STATES:
             return self.meeting_id
         # sudo: clinic.meeting - the call of a visit the caller is a participant of
-        meeting = self.env["clinic.meeting"].sudo().create({"name": self.name, "visit_id": self.id})
+        meeting = (
+            self.env["clinic.meeting"]
+            .sudo()
+            .create({"name": self.name, "visit_id": self.id, "company_id": self.company_id.id})
+        )
         self.sudo().meeting_id = meeting
         return meeting
 
