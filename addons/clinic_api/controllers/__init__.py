@@ -1,0 +1,2 @@
+from . import routes
+from . import main
