@@ -596,7 +596,7 @@ VISIT_PARTICIPANT = obj(
     required=("id", "name", "role", "used", "connected", "url"),
 )
 ACCESS_REQUEST = obj(
-    {"id": ID, "participant_id": ID, "name": text(), "created_at": text()},
+    {"id": ID, "participant_id": ID, "name": text(), "created_at": DATETIME},
     required=("id", "participant_id", "name", "created_at"),
 )
 VISIT = obj(

@@ -26,7 +26,10 @@ class ClinicVisit(models.Model):
                 for participant in self.participant_ids.sorted("id")
             ],
             "requests": [
-                request._room_values()
+                {
+                    **request._room_values(),
+                    "created_at": format_datetime(request.create_date),
+                }
                 for request in self.request_ids.filtered(lambda r: r.state == "pending")
             ],
             "answers": [
