@@ -224,12 +224,13 @@ def test_the_demo_day_view_form_and_confirmation(new_page, login, screenshot, un
     expect(stranger.locator(".o_clinic_appointment_slot_taken")).to_contain_text(["10:00"])
     expect(stranger.locator(".o_clinic_appointment_slot_free")).not_to_have_count(0)
     screenshot(stranger, "appointment-day")
-    # 14:00 on a fresh database; a later free time where earlier runs booked it.
+    # 2:00 PM on a fresh database; a later free time where earlier runs booked it.
     free = stranger.locator(".o_clinic_appointment_slot_free")
-    chosen = free.filter(has_text="14:00")
+    chosen = free.filter(has_text="2:00")
     slot = chosen if chosen.count() else free.last
-    time = slot.inner_text().strip()
-    end = (datetime.strptime(time, "%H:%M") + timedelta(minutes=30)).strftime("%H:%M")
+    time = " ".join(slot.inner_text().split())  # "2:00 PM": English (US) reads 12 hours
+    end = (datetime.strptime(time, "%I:%M %p") + timedelta(minutes=30)).strftime("%I:%M %p")
+    end = end.lstrip("0")
     slot.click()
     stranger.fill("#o_clinic_appointment_name", "Grace Hopper")
     stranger.fill("#o_clinic_appointment_email", f"grace.{unique}@example.com")

@@ -15,7 +15,9 @@
         "views/clinic_meeting_views.xml",
         "views/clinic_meeting_menus.xml",
         "views/res_config_settings_views.xml",
+        "views/clinic_meeting_templates.xml",
     ],
+    "demo": ["demo/clinic_meeting_demo.xml"],
     "assets": {
         "web.assets_frontend": [
             # Discuss's peer-to-peer transport, without the rest of its call UI.

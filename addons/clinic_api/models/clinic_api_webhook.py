@@ -2,7 +2,7 @@ import json
 import secrets
 import uuid
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 EVENTS = [
@@ -101,29 +101,52 @@ class ClinicApiWebhook(models.Model):
         }
 
     @api.model
-    def _emit(self, event, company, data):
-        """Queue ``event`` for the webhooks of ``company`` that want it.
-
-        :param dict data: the event's object, ids and states only: receivers
-            fetch what else they need with their key
-        """
-        # sudo: clinic.api.webhook - any change of the clinic may emit an event
+    @tools.ormcache("company_id", "event")
+    def _get_webhook_ids(self, company_id, event):
+        """The active webhooks of a company that want ``event`` (cached: an
+        event costs no query when nobody listens)."""
         webhooks = (
             self.sudo()
             .with_context(active_test=True)
-            .search([("company_id", "=", company.id), ("events", "like", event)])
-            .filtered(lambda w: event in w._get_events())
+            .search([("company_id", "=", company_id), ("events", "like", event)])
         )
-        if not webhooks:
+        return tuple(webhooks.filtered(lambda w: event in w._get_events()).ids)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
+
+    @api.model
+    def _emit(self, event, company, data):
+        """Queue ``event`` for the webhooks of ``company`` that want it.
+
+        :param data: a function returning the event's object, ids and states
+            only (receivers fetch what else they need with their key); called
+            only when a webhook listens
+        """
+        webhook_ids = self._get_webhook_ids(company.id, event)
+        if not webhook_ids:
             return
+        # sudo: clinic.api.webhook - any change of the clinic may emit an event
+        webhooks = self.sudo().browse(webhook_ids)
         now = fields.Datetime.now()
+        payload = json.dumps(data(), sort_keys=True)
         self.env["clinic.api.delivery"].sudo().create(
             [
                 {
                     "webhook_id": webhook.id,
                     "event_id": str(uuid.uuid4()),
                     "event": event,
-                    "payload": json.dumps(data, sort_keys=True),
+                    "payload": payload,
                     "next_attempt_at": now,
                 }
                 for webhook in webhooks

@@ -43,7 +43,7 @@ class ClinicAppointment(models.Model):
         appointments = super().create(vals_list)
         for appointment in appointments:
             self.env["clinic.api.webhook"]._emit(
-                "appointment.booked", appointment.company_id, appointment._api_event_values()
+                "appointment.booked", appointment.company_id, appointment._api_event_values
             )
         return appointments
 
@@ -56,6 +56,6 @@ class ClinicAppointment(models.Model):
         result = super().write(vals)
         for appointment in cancelling or ():
             self.env["clinic.api.webhook"]._emit(
-                "appointment.cancelled", appointment.company_id, appointment._api_event_values()
+                "appointment.cancelled", appointment.company_id, appointment._api_event_values
             )
         return result

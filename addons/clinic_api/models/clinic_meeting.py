@@ -76,7 +76,7 @@ class ClinicMeeting(models.Model):
         meetings = super().create(vals_list)
         Webhook = self.env["clinic.api.webhook"]
         for meeting in meetings.filtered("lobby_id"):
-            Webhook._emit("meeting.checked_in", meeting.company_id, meeting._api_event_values())
+            Webhook._emit("meeting.checked_in", meeting.company_id, meeting._api_event_values)
         return meetings
 
     def write(self, vals):
@@ -90,9 +90,9 @@ class ClinicMeeting(models.Model):
             if old == new:
                 continue
             if new == "in_progress" and old == "waiting":
-                Webhook._emit("meeting.started", meeting.company_id, meeting._api_event_values())
+                Webhook._emit("meeting.started", meeting.company_id, meeting._api_event_values)
             elif new in ("done", "cancelled"):
-                Webhook._emit("meeting.ended", meeting.company_id, meeting._api_event_values())
+                Webhook._emit("meeting.ended", meeting.company_id, meeting._api_event_values)
         return result
 
     @api.model

@@ -54,7 +54,7 @@ class ClinicVisit(models.Model):
         visits = super().create(vals_list)
         for visit in visits:
             self.env["clinic.api.webhook"]._emit(
-                "visit.created", visit.company_id, visit._api_event_values()
+                "visit.created", visit.company_id, visit._api_event_values
             )
         return visits
 
@@ -63,6 +63,6 @@ class ClinicVisit(models.Model):
         result = super().write(vals)
         for visit in newly_killed or ():
             self.env["clinic.api.webhook"]._emit(
-                "visit.killed", visit.company_id, visit._api_event_values()
+                "visit.killed", visit.company_id, visit._api_event_values
             )
         return result

@@ -4,9 +4,8 @@ from datetime import date, datetime, timedelta
 
 from odoo import fields, http
 from odoo.http import request
-from odoo.tools import format_date
 
-from odoo.addons.clinic_meeting.tools import private_response
+from odoo.addons.clinic_meeting.tools import format_clock, format_day, private_response
 from odoo.addons.mail.tools.discuss import add_guest_to_context
 
 _logger = logging.getLogger(__name__)
@@ -78,6 +77,7 @@ class ClinicAppointmentController(http.Controller):
         slots = appointment_type_sudo._get_slots(day)
         for slot in slots:
             slot["param"] = self._format_start(slot["start"])
+            slot["time_label"] = format_clock(request.env, slot["local"])
         return request.render(
             "clinic_appointment.appointment_day",
             {
@@ -94,14 +94,14 @@ class ClinicAppointmentController(http.Controller):
         )
 
     def _format_day(self, appointment_type_sudo, day):
-        return format_date(request.env, day, date_format="EEEE d MMMM y")
+        return format_day(request.env, day)
 
     def _render_form(self, appointment_type_sudo, slot, values=None, errors=None, status=200):
         return request.render(
             "clinic_appointment.appointment_form",
             {
                 "appointment_type": appointment_type_sudo,
-                "slot": slot,
+                "slot": {**slot, "time_label": format_clock(request.env, slot["local"])},
                 "start_param": self._format_start(slot["start"]),
                 "day_label": self._format_day(appointment_type_sudo, slot["local"].date()),
                 "values": values or {},

@@ -11,7 +11,7 @@ from odoo.exceptions import ConcurrencyError, UserError
 from odoo.tools import SQL, consteq, email_normalize, format_datetime
 
 from odoo.addons.clinic_meeting.models.clinic_meeting import ENDED_STATES
-from odoo.addons.clinic_meeting.tools import clean_text
+from odoo.addons.clinic_meeting.tools import clean_text, format_clock, format_day
 
 _logger = logging.getLogger(__name__)
 
@@ -69,6 +69,13 @@ class ClinicAppointment(models.Model):
         tracking=True,
     )
     patient_name = fields.Char(string="Patient", required=True)
+    lang = fields.Selection(
+        "_lang_get",
+        string="Language",
+        default=lambda self: self.env.lang,
+        help="The patient's language: the one they booked in (or their account's). "
+        "Their emails and calendar file are written in it.",
+    )
     email = fields.Char(help="Where the confirmation, the reminder and the links go.")
     partner_id = fields.Many2one(
         "res.partner",
@@ -230,6 +237,10 @@ class ClinicAppointment(models.Model):
         return secrets.token_urlsafe(24)
 
     @api.model
+    def _lang_get(self):
+        return self.env["res.lang"].get_installed()
+
+    @api.model
     def _parse_booking(self, name, email, comment, email_required=True):
         """Validate what the patient typed in the booking form.
 
@@ -326,6 +337,7 @@ class ClinicAppointment(models.Model):
                         **values,
                         **(extra_values or {}),
                         "partner_id": partner.id if partner else False,
+                        "lang": (partner and partner.lang) or self.env.lang or False,
                         "type_id": appointment_type.id,
                         "pro_id": pro.id,
                         "start": slot["start"],
@@ -541,9 +553,21 @@ class ClinicAppointment(models.Model):
         )
 
     def _format_local(self, value, pattern):
-        """A datetime in the clinic's time zone with a babel ``pattern``."""
+        """A datetime in the clinic's time zone, in the context's language.
+
+        ``pattern`` names the parts shown ("EEEE d MMMM y" the day, "HH:mm"
+        the time); each is written in the language's own format (a Korean
+        reader gets "2026년 12월 3일 (목), 14:30", a French one "jeudi 3
+        décembre 2026, 14:30"), see ``clinic_meeting.tools.dates``.
+        """
         self.ensure_one()
-        return format_datetime(self.env, value, tz=self.type_id.tz or "UTC", dt_format=pattern)
+        local = pytz.utc.localize(value).astimezone(pytz.timezone(self.type_id.tz or "UTC"))
+        parts = []
+        if "d" in pattern:
+            parts.append(format_day(self.env, local))
+        if "H" in pattern or "h" in pattern:
+            parts.append(format_clock(self.env, local))
+        return ", ".join(parts)
 
     def _send_confirmation(self):
         """Tell the patient their appointment is booked: an email with the
@@ -570,7 +594,7 @@ class ClinicAppointment(models.Model):
                 .create(
                     {
                         "name": "appointment.ics",
-                        "raw": self._get_ics(),
+                        "raw": self.with_context(lang=self.lang or self.env.lang)._get_ics(),
                         "mimetype": "text/calendar",
                         "res_model": self._name,
                         "res_id": self.id,

@@ -129,7 +129,7 @@ class TestAppointmentPortalRoutes(ClinicAppointmentHttpCommon):
         self.assertEqual(result["tz"], "Europe/Brussels")
         self.assertEqual(
             [(a["id"], a["time"], a["name"]) for a in result["appointments"]],
-            [(self.appointment_a.id, "10:00", "Alpha Patient")],
+            [(self.appointment_a.id, "10:00 AM", "Alpha Patient")],
         )
         self.assertNotIn("access_token", str(result))
 

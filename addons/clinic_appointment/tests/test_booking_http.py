@@ -15,9 +15,9 @@ class TestBookingHttp(ClinicAppointmentHttpCommon):
     Monday 2 March 2026, 09:00 in Brussels."""
 
     def _slots(self, response):
-        """``{HH:MM: (free, start param)}`` of a day view."""
+        """``{time: (free, start param)}`` of a day view ("9:00 AM" in English)."""
         return {
-            slot.text_content().split()[0]: (
+            " ".join(slot.text_content().split()[:2]): (
                 "o_clinic_appointment_slot_free" in slot.classes,
                 slot.get("data-start"),
             )
@@ -39,9 +39,9 @@ class TestBookingHttp(ClinicAppointmentHttpCommon):
         self.assertEqual(response.status_code, 200)
         slots = self._slots(response)
         self.assertEqual(len(slots), 16)
-        self.assertEqual(slots["09:00"], (True, "2026-03-04T08:00Z"))
-        self.assertEqual(slots["10:00"], (False, "2026-03-04T09:00Z"))
-        self.assertEqual(slots["16:30"], (True, "2026-03-04T15:30Z"))
+        self.assertEqual(slots["9:00 AM"], (True, "2026-03-04T08:00Z"))
+        self.assertEqual(slots["10:00 AM"], (False, "2026-03-04T09:00Z"))
+        self.assertEqual(slots["4:30 PM"], (True, "2026-03-04T15:30Z"))
         page = self._page(response)
         link = page.cssselect("a.o_clinic_appointment_slot_free")[0]
         self.assertEqual(link.get("href"), "/appointment/test-alpha/book?start=2026-03-04T08:00Z")
@@ -52,7 +52,8 @@ class TestBookingHttp(ClinicAppointmentHttpCommon):
         # Today by default: the times inside the 2 hours' notice cannot be chosen.
         slots = self._slots(self.url_open("/appointment/test-alpha"))
         self.assertEqual(
-            [t for t, (free, _s) in slots.items() if not free], ["09:00", "09:30", "10:00", "10:30"]
+            [t for t, (free, _s) in slots.items() if not free],
+            ["9:00 AM", "9:30 AM", "10:00 AM", "10:30 AM"],
         )
         # A weekend day says so.
         response = self.url_open("/appointment/test-alpha?date=2026-03-07")
@@ -96,13 +97,15 @@ class TestBookingHttp(ClinicAppointmentHttpCommon):
         self.assertEqual(page.headers["Referrer-Policy"], "no-referrer")
         text = self._text(page)
         self.assertIn("Your appointment is confirmed", text)
-        self.assertIn("Wednesday 4 March 2026, 10:00\N{EN DASH}10:30 (Europe/Brussels)", text)
+        self.assertIn(
+            "Wednesday, March 4, 2026, 10:00 AM\N{EN DASH}10:30 AM (Europe/Brussels)", text
+        )
         self.assertIn("Dr. Alpha", text)
         join = self._page(page).cssselect(".o_clinic_appointment_join_link")[0]
         self.assertEqual(join.value, appointment._get_visit_url())
         # The slot is now taken on the day view.
         slots = self._slots(self.url_open("/appointment/test-alpha?date=2026-03-04"))
-        self.assertFalse(slots["10:00"][0])
+        self.assertFalse(slots["10:00 AM"][0])
 
     def test_bad_times_get_a_message_and_book_nothing(self):
         self._book("2026-03-04 11:00", name="First Patient")

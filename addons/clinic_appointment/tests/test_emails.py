@@ -33,7 +33,7 @@ class TestAppointmentEmails(ClinicAppointmentCommon):
         self.assertFalse(mail.recipient_ids, "the email goes to the patient only")
         self.assertEqual(mail.state, "outgoing")
         self.assertEqual(
-            mail.subject, "Your appointment on Wednesday 4 March 2026, 10:00 is confirmed"
+            mail.subject, "Your appointment on Wednesday, March 4, 2026, 10:00 AM is confirmed"
         )
         visit_url = appointment._get_visit_url()
         self.assertTrue(visit_url.endswith(f"/appointment/visit/{appointment.access_token}"))
@@ -101,7 +101,7 @@ class TestAppointmentEmails(ClinicAppointmentCommon):
         self.assertEqual(len(reminders), 1)
         self.assertEqual(reminders.email_to, "jane@example.com")
         self.assertEqual(
-            reminders.subject, "Reminder: your appointment on Wednesday 4 March 2026, 10:00"
+            reminders.subject, "Reminder: your appointment on Wednesday, March 4, 2026, 10:00 AM"
         )
         self.assertIn(wednesday._get_visit_url(), reminders.body_html)
         self.assertEqual(wednesday.reminder_sent_at, to_utc("2026-03-03 09:00", "UTC"))
@@ -162,7 +162,7 @@ class TestAppointmentEmails(ClinicAppointmentCommon):
         mail = self._mails(appointment)[-1]
         self.assertEqual(mail.email_to, "jane@example.com")
         self.assertEqual(
-            mail.subject, "Your appointment on Wednesday 4 March 2026, 10:00 is cancelled"
+            mail.subject, "Your appointment on Wednesday, March 4, 2026, 10:00 AM is cancelled"
         )
         self.assertIn("Reason: Dr. Alpha is ill &lt;today&gt;.", mail.body_html)
         self.assertIn(f'href="{self.type_alpha.url}"', mail.body_html)

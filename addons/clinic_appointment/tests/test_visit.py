@@ -49,7 +49,7 @@ class TestVisitHttp(ClinicAppointmentHttpCommon):
                     "The video call opens 10 minutes before the appointment.", early.text_content()
                 )
                 self.assertEqual(int(early.get("data-opens-in")), opens_in)
-                when = "Wednesday 4 March 2026, 10:00\N{EN DASH}10:30 (Europe/Brussels)"
+                when = "Wednesday, March 4, 2026, 10:00 AM\N{EN DASH}10:30 AM (Europe/Brussels)"
                 self.assertIn(when, self._text(response))
                 self.assertFalse(self._page(response).cssselect("owl-component"))
         self.assertFalse(self.appointment.meeting_id, "no call before it opens")

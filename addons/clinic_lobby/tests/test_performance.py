@@ -4,9 +4,9 @@ from .common import ClinicLobbyCommon, ClinicLobbyHttpCommon
 
 # Query budgets. They must not grow with the number of meetings: each test
 # checks the same budget with 1 and with 100 patients already queued.
-# lobby._check_in: active-meeting and form-key look-ups, guest, meeting and
-# patient inserts, stored computes, bus notifications.
-CHECK_IN_QUERIES = 8
+# lobby._check_in: active-meeting and form-key look-ups, the lobby's company,
+# guest, meeting and patient inserts, stored computes, bus notifications.
+CHECK_IN_QUERIES = 9
 # The whole POST /lobby/<slug>/check-in request: the above plus the session,
 # the lobby look-up, the guest cookie and the CSRF check.
 CHECK_IN_POST_QUERIES = 20

@@ -7,3 +7,5 @@ from . import discuss_channel
 from . import discuss_channel_member
 from . import discuss_channel_rtc_session
 from . import res_config_settings
+from . import ir_http
+from . import res_lang

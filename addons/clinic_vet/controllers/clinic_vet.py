@@ -4,7 +4,7 @@ from urllib.parse import quote
 
 from odoo import fields, http
 from odoo.http import request
-from odoo.tools import email_normalize, format_date
+from odoo.tools import email_normalize
 from odoo.tools.mimetypes import guess_mimetype
 
 from odoo.addons.clinic_appointment.controllers.clinic_appointment import (
@@ -12,7 +12,7 @@ from odoo.addons.clinic_appointment.controllers.clinic_appointment import (
     parse_day,
     parse_start,
 )
-from odoo.addons.clinic_meeting.tools import clean_text
+from odoo.addons.clinic_meeting.tools import clean_text, format_clock, format_day, format_short_day
 
 from ..models.clinic_vet import DIRECTORY_CHANNEL
 
@@ -116,14 +116,18 @@ class ClinicVetController(http.Controller):
         for offset in range(7):
             day = monday + timedelta(days=offset)
             day_slots = [
-                {**slot, "param": format_start(slot["start"])}
+                {
+                    **slot,
+                    "param": format_start(slot["start"]),
+                    "time_label": format_clock(request.env, slot["local"]),
+                }
                 for slot in slots
                 if slot["local"].date() == day
             ]
             days.append(
                 {
                     "date": day,
-                    "label": format_date(request.env, day, date_format="EEE d MMM"),
+                    "label": format_short_day(request.env, day),
                     "slots": day_slots,
                 }
             )
@@ -150,8 +154,8 @@ class ClinicVetController(http.Controller):
                 "vet": vet_sudo,
                 "slot": slot,
                 "start_param": format_start(slot["start"]),
-                "when": format_date(request.env, slot["local"].date(), date_format="EEEE d MMMM y")
-                + slot["local"].strftime(", %H:%M"),
+                "when": f"{format_day(request.env, slot['local'])}, "
+                f"{format_clock(request.env, slot['local'])}",
                 "tz": vet_sudo.appointment_type_id.tz or "UTC",
                 "values": values or {},
                 "errors": errors or {},

@@ -291,7 +291,7 @@ class TestReservationRoutes(ClinicVetHttpCommon):
                 self.assertEqual(response.status_code, 403)
                 text = self._text(response)
                 self.assertIn("The room is not open", text)
-                self.assertIn("It opens at 09:55 (Asia/Seoul)", text)
+                self.assertIn("It opens at 9:55 AM (Asia/Seoul)", text)
                 self.assertFalse(self._page(response).cssselect("owl-component"))
         # After the end and the grace period (nobody in the call): closed.
         for caller in ("owner", "vet"):

@@ -31,10 +31,10 @@ class TestVetPage(ClinicVetHttpCommon):
     09:00 in Seoul; vets take reservations 1 hour ahead, 14 days ahead."""
 
     def _timetable(self, response):
-        """``{date: {HH:MM: (free, start param, href)}}`` of a vet's page."""
+        """``{date: {time: (free, start param, href)}}`` of a vet's page ("9:00 AM")."""
         return {
             day.get("data-date"): {
-                slot.text_content().split()[0]: (
+                " ".join(slot.text_content().split()[:2]): (
                     "o_clinic_vet_slot_free" in slot.classes,
                     slot.get("data-start"),
                     slot.get("href"),
@@ -67,14 +67,14 @@ class TestVetPage(ClinicVetHttpCommon):
         self.assertEqual(list(timetable), [f"2026-03-0{d}" for d in range(2, 9)])
         wednesday = timetable["2026-03-04"]
         self.assertEqual(len(wednesday), 18, "09:00 to 18:00, every 30 minutes")
-        self.assertEqual(wednesday["10:00"], (False, "2026-03-04T01:00Z", None))
+        self.assertEqual(wednesday["10:00 AM"], (False, "2026-03-04T01:00Z", None))
         self.assertEqual(
-            wednesday["11:00"],
+            wednesday["11:00 AM"],
             (True, "2026-03-04T02:00Z", "/vets/test-kim/reserve?start=2026-03-04T02:00Z"),
         )
         self.assertEqual(
             [t for t, (free, _s, _h) in timetable["2026-03-02"].items() if not free],
-            ["09:00", "09:30"],
+            ["9:00 AM", "9:30 AM"],
             "today, within the hour's notice",
         )
         self.assertFalse(timetable["2026-03-07"] or timetable["2026-03-08"], "the weekend")
@@ -180,7 +180,7 @@ class TestReservationHttp(ClinicVetHttpCommon):
         response = self._get(f"/vets/test-kim/reserve?start={start_param('2026-03-04 10:00')}")
         text = self._text(response)
         self.assertIn("Video consultation with Dr. Kim Hana", text)
-        self.assertIn("Wednesday 4 March 2026, 10:00 (Asia/Seoul)", text)
+        self.assertIn("Wednesday, March 4, 2026, 10:00 AM (Asia/Seoul)", text)
         self.assertFalse(
             self._page(response).cssselect("#o_clinic_vet_photo"), "no classifier, no photo"
         )
@@ -227,7 +227,7 @@ class TestReservationHttp(ClinicVetHttpCommon):
         self.assertEqual(sms.number, "+12025550171")
         self.assertEqual(sms.partner_id, self.user_ann.partner_id)
         self.assertIn("Dr. Kim Hana", sms.body)
-        self.assertIn("Wednesday 4 March 2026, 10:00 (Asia/Seoul)", sms.body)
+        self.assertIn("Wednesday, March 4, 2026, 10:00 AM (Asia/Seoul)", sms.body)
         self.assertIn("/my/vet", sms.body)
         # The confirmation page.
         page = self._get(f"/my/vet/{reservation.id}?new=1")
@@ -236,7 +236,7 @@ class TestReservationHttp(ClinicVetHttpCommon):
         text = self._text(page)
         self.assertIn("Your reservation is confirmed. We sent it to you by SMS.", text)
         self.assertIn("Coco Bean with Dr. Kim Hana", text)
-        self.assertIn("Opens at 09:55", text)
+        self.assertIn("Opens at 9:55 AM", text)
         self.assertFalse(self._page(page).cssselect(".o_clinic_vet_prescreen"))
         # My reservations: upcoming, its room not open yet.
         page = self._get("/my/vet")
@@ -248,7 +248,7 @@ class TestReservationHttp(ClinicVetHttpCommon):
         self.assertEqual(enter.get("href"), f"/my/vet/{reservation.id}/room")
         self.assertEqual(enter.get("data-opens-at"), "2026-03-04 00:55:00")
         self.assertEqual(enter.get("data-closes-at"), "2026-03-04 02:00:00", "10:30 and 30 minutes")
-        self.assertIn("Opens at 09:55", card.text_content())
+        self.assertIn("Opens at 9:55 AM", card.text_content())
         # The time is taken now.
         slots = self._page(self._get("/vets/test-kim?week=2026-03-04")).cssselect(
             ".o_clinic_vet_slot_taken[data-start='2026-03-04T01:00Z']"

@@ -80,6 +80,13 @@ class ClinicVisit(models.Model):
         default=lambda self: self.env.company,
         help="The clinic of the visit's professional.",
     )
+    lang = fields.Selection(
+        "_lang_get",
+        string="Language",
+        default=lambda self: self.env.lang,
+        help="The language of the links sent by email or SMS: the one the visit "
+        "was created in, unless set otherwise.",
+    )
     participant_ids = fields.One2many("clinic.visit.participant", "visit_id", string="Participants")
     meeting_id = fields.Many2one(
         "clinic.meeting",
@@ -132,6 +139,10 @@ class ClinicVisit(models.Model):
     # ------------------------------------------------------------
     # CREATION
     # ------------------------------------------------------------
+
+    @api.model
+    def _lang_get(self):
+        return self.env["res.lang"].get_installed()
 
     @api.model
     def _parse_new_visit(self, values):

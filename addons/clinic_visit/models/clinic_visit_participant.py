@@ -145,6 +145,9 @@ class ClinicVisitParticipant(models.Model):
         """Send this participant their link by ``email`` or ``sms`` (queued:
         it leaves after the transaction commits)."""
         self.ensure_one()
+        if self.visit_id.lang and self.env.lang != self.visit_id.lang:
+            # The link goes out in the visit's language, whoever sends it.
+            return self.with_context(lang=self.visit_id.lang)._send_link(channel)
         visit = self.visit_id
         url = f"{self.get_base_url()}{self._get_path()}"
         if channel == "email":

@@ -31,8 +31,6 @@ export class VetDirectory extends Interaction {
     onStatus({ vet_id, online }) {
         for (const badge of this.el.querySelectorAll(`.o_clinic_vet_online[data-vet-id="${vet_id}"]`)) {
             badge.classList.toggle("d-none", !online);
-            badge.classList.toggle("text-bg-success", online);
-            badge.classList.toggle("text-bg-light", !online);
         }
     }
 
