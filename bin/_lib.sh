@@ -62,6 +62,18 @@ prepare_venv() {
         "$ODOO_PY" -m venv --system-site-packages "$VENV" || die "could not create a virtualenv with $ODOO_PY"
     fi
     PY=$VENV/bin/python
+    # --system-site-packages gives the *base* interpreter's packages: when
+    # ODOO_PYTHON is a virtualenv's python, add that virtualenv's own
+    # site-packages (their .pth files included, e.g. an editable Odoo).
+    local odoo_sites
+    odoo_sites=$("$ODOO_PY" -c 'import json, sys, sysconfig
+paths = sysconfig.get_paths()
+print(json.dumps(sorted({paths["purelib"], paths["platlib"]})) if sys.prefix != sys.base_prefix else "")')
+    if [ -n "$odoo_sites" ]; then
+        local venv_site
+        venv_site=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+        echo "import site; list(map(site.addsitedir, $odoo_sites))" > "$venv_site/odoo-virtualenv.pth"
+    fi
     if [ -n "${ODOO_PATH:-}" ]; then
         local site
         site=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')

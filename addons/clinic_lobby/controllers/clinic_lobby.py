@@ -8,6 +8,10 @@ from odoo.addons.mail.tools.discuss import add_guest_to_context
 
 _logger = logging.getLogger(__name__)
 
+# The check-in keys given to a browser session (the last few forms it opened).
+SESSION_KEYS = "clinic_lobby_check_in_keys"
+MAX_SESSION_KEYS = 10
+
 
 class ClinicLobbyController(http.Controller):
     """Public pages of a lobby: check in, wait, leave. No account needed.
@@ -21,16 +25,30 @@ class ClinicLobbyController(http.Controller):
         return request.env["clinic.lobby"].sudo()._get_by_slug(lobby_slug)
 
     def _render_check_in(self, lobby_sudo, values=None, errors=None, status=200):
-        return request.render(
+        # The form's key recognises a double submission, and only from the
+        # browser session that was given the form: a key copied elsewhere is
+        # a new check-in, never a way into someone else's meeting.
+        check_in_key = lobby_sudo._new_check_in_key()
+        keys = request.session.get(SESSION_KEYS) or []
+        request.session[SESSION_KEYS] = [*keys[-(MAX_SESSION_KEYS - 1) :], check_in_key]
+        response = request.render(
             "clinic_lobby.lobby_check_in",
             {
                 "lobby": lobby_sudo,
                 "values": values or {},
                 "errors": errors or {},
-                "check_in_key": lobby_sudo._new_check_in_key(),
+                "check_in_key": check_in_key,
             },
             status=status,
         )
+        return private_response(response)
+
+    def _own_check_in_key(self, check_in_key):
+        """``check_in_key`` if this browser session was given it, else None."""
+        if not isinstance(check_in_key, str) or not check_in_key:
+            return None
+        keys = request.session.get(SESSION_KEYS) or []
+        return check_in_key if check_in_key in keys else None
 
     @http.route(
         "/lobby/<string:lobby_slug>",
@@ -80,7 +98,7 @@ class ClinicLobbyController(http.Controller):
             return self._render_check_in(lobby_sudo, values, errors, status=400)
         guest = request.env["mail.guest"]._get_guest_from_context()
         meeting_sudo, errors = lobby_sudo._check_in(
-            name, birthdate, guest=guest, check_in_key=check_in_key[:64] or None
+            name, birthdate, guest=guest, check_in_key=self._own_check_in_key(check_in_key)
         )
         if errors:
             return self._render_check_in(lobby_sudo, values, errors, status=400)

@@ -1,3 +1,4 @@
+import requests
 from lxml import html
 
 from odoo.tests import tagged
@@ -58,6 +59,43 @@ class TestCheckInHttp(ClinicLobbyHttpCommon):
         self.assertEqual(second.headers["Location"], first.headers["Location"])
         self.assertEqual(len(self._meetings()), 1)
         self.assertEqual(self.url_open(second.headers["Location"]).status_code, 200)
+
+    def test_a_copied_check_in_key_gives_no_other_patients_meeting(self):
+        """Patient A's form key, posted by another browser (its own session
+        and a valid CSRF token of its own), is a new check-in: never A's
+        meeting, never A's guest cookie."""
+        form_a = self._get_form()
+        first = self._post_check_in(form=form_a, name="Ann Alpha", birthdate="1980-05-04")
+        meeting_a = self._meetings()
+        self.assertEqual(len(meeting_a), 1)
+        a_cookie = self.opener.cookies["dgid"]
+
+        self.opener = requests.Session()  # another browser, another session
+        self.opener.cookies["session_id"] = self.session_id = self.authenticate(None, None).sid
+        form_b = self._get_form()
+        second = self._post_check_in(
+            form={**form_b, "check_in_key": form_a["check_in_key"]},
+            name="Mallory Beta",
+            birthdate="1990-01-01",
+        )
+        self.assertEqual(second.status_code, 303)
+        self.assertNotEqual(second.headers["Location"], first.headers["Location"])
+        self.assertNotEqual(self.opener.cookies.get("dgid"), a_cookie)
+        self.assertEqual(len(self._meetings()), 2, "Mallory has a meeting of her own")
+        self.assertEqual(meeting_a.participant_ids.mapped("name"), ["Ann Alpha"])
+        self.assertEqual(self.url_open(first.headers["Location"]).status_code, 404)
+
+    def test_check_in_page_is_not_cached(self):
+        response = self.url_open("/lobby/test-alpha-beta")
+        self.assertEqual(response.headers["Cache-Control"], "no-store")
+
+    def test_names_with_line_breaks_or_bidi_overrides_are_refused(self):
+        for name in ("Ann\r\nRoe", "Ann\u202eeoR", "Ann\u2066Roe", "Ann\x07Roe"):
+            with self.subTest(name=repr(name)):
+                response = self._post_check_in(name=name, birthdate="1980-05-04")
+                self.assertEqual(response.status_code, 400)
+                self.assertIn("on one line, without special characters", response.text)
+        self.assertFalse(self._meetings())
 
     def test_bad_input_is_shown_on_the_page_and_creates_nothing(self):
         response = self._post_check_in(name="  ", birthdate="3000-01-01")

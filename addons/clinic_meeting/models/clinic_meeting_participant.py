@@ -9,6 +9,10 @@ from ..tools import clean_text
 
 NAME_MAX_LENGTH = 100
 MAX_AGE_YEARS = 130
+# Refused in a name: control characters (line breaks included; a tab counts
+# as a space) and the bidirectional overrides, embeddings and isolates that
+# would make a name display as something else (U+202A-U+202E, U+2066-U+2069).
+UNSAFE_IN_NAME = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class ClinicMeetingParticipant(models.Model):
@@ -57,6 +61,13 @@ class ClinicMeetingParticipant(models.Model):
         :return: ``(values, errors)``: the cleaned ``name``, or a message for it
         """
         values, errors = {}, {}
+        if isinstance(name, str) and UNSAFE_IN_NAME.search(name):
+            errors["name"] = (
+                self.env._("Please enter your name on one line, without special characters.")
+                if typed_by_patient
+                else self.env._("Please enter the name on one line, without special characters.")
+            )
+            return values, errors
         name = re.sub(r"\s+", " ", clean_text(name)).strip() if isinstance(name, str) else ""
         if not name:
             errors["name"] = (
