@@ -17,7 +17,14 @@ import psycopg2
 import werkzeug.exceptions
 
 from odoo import http
-from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, ValidationError
+from odoo.exceptions import (
+    AccessDenied,
+    AccessError,
+    ConcurrencyError,
+    MissingError,
+    UserError,
+    ValidationError,
+)
 from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
@@ -162,8 +169,21 @@ def _type_ok(value, kind):
     return False
 
 
+# The days a client may name: the clinic's time-zone arithmetic (a day or
+# some hours more or less) must stay within Python's dates.
+MIN_DAY = date(1900, 1, 1)
+MAX_DAY = date(9998, 12, 31)
+
+
 def _parse_date(value):
-    return date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else None
+    """A ``YYYY-MM-DD`` day from ``MIN_DAY`` to ``MAX_DAY``, or None."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return day if MIN_DAY <= day <= MAX_DAY else None
 
 
 def parse_datetime(value):
@@ -174,9 +194,10 @@ def parse_datetime(value):
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
-    except ValueError:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
         return None
-    return parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed if MIN_DAY <= parsed.date() <= MAX_DAY else None
 
 
 def format_datetime(value):
@@ -208,13 +229,12 @@ def validate(value, schema, path="body"):  # noqa: C901 - one branch a keyword
         if "\x00" in value:
             return {path: "must not contain NUL characters"}
         fmt = schema.get("format")
-        try:
-            if fmt == "date" and not _parse_date(value):
-                return {path: "must be a date, YYYY-MM-DD"}
-        except ValueError:
-            return {path: "must be a date, YYYY-MM-DD"}
+        if fmt == "date" and not _parse_date(value):
+            return {path: f"must be a date, YYYY-MM-DD, from {MIN_DAY} to {MAX_DAY}"}
         if fmt == "date-time" and not parse_datetime(value):
-            return {path: "must be a date-time, e.g. 2026-12-03T09:00:00Z"}
+            return {
+                path: f"must be a date-time, e.g. 2026-12-03T09:00:00Z, from {MIN_DAY} to {MAX_DAY}"
+            }
         if fmt == "uri" and not re.fullmatch(r"https?://[^\s/$.?#][^\s]*", value):
             return {path: "must be an http(s) URL"}
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -322,6 +342,13 @@ class ApiRequest:
         self.files = files or []
 
 
+def _json_number(literal):
+    """A JSON number with a fraction or an exponent: an integer when it has no
+    fractional part, as JSON Schema's "integer" counts it (``2.0``, ``1e3``)."""
+    number = float(literal)
+    return int(number) if number.is_integer() and abs(number) <= 2**53 else number
+
+
 def _read_json(operation):
     httprequest = request.httprequest
     mimetype = httprequest.mimetype
@@ -330,14 +357,17 @@ def _read_json(operation):
     length = httprequest.content_length
     if length is not None and length > JSON_MAX_BYTES:
         raise error(413, f"A JSON body is {JSON_MAX_BYTES // 1024} KB at most.")
-    data = httprequest.get_data(cache=False)
+    # Kept (cached): Odoo runs the request again after a serialization failure.
+    data = httprequest.get_data()
     if len(data) > JSON_MAX_BYTES:
         raise error(413, f"A JSON body is {JSON_MAX_BYTES // 1024} KB at most.")
     if not data.strip():
         body = {}
     else:
         try:
-            body = json.loads(data)
+            body = json.loads(data, parse_float=_json_number)
+            # A lone surrogate ("\ud800") is no text: UTF-8 and PostgreSQL refuse it.
+            json.dumps(body, ensure_ascii=False).encode()
         except (ValueError, RecursionError) as exc:
             raise error(400, "The body is not valid JSON.") from exc
     if _depth(body, JSON_MAX_DEPTH):
@@ -435,7 +465,7 @@ def serve(path, path_args):
     it did kept (the transaction is rolled back)."""
     try:
         return _dispatch(path, path_args)
-    except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+    except (*PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, ConcurrencyError):
         raise  # Odoo retries the whole request
     except ApiError as err:
         request.env.cr.rollback()

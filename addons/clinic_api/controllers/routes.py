@@ -654,6 +654,7 @@ def get_visit(api, visit_id, live=True):
         },
         required=("pro_id", "name"),
     ),
+    errors=(404,),  # an unknown pro_id
 )
 def create_visit(api):
     env, body = api.env, api.body
@@ -1005,7 +1006,7 @@ def list_slots(api, type_id):
         },
         required=("type_id", "start", "name", "email"),
     ),
-    errors=(409,),
+    errors=(404, 409),  # 404: an unknown type_id
 )
 def book(api):
     env, body = api.env, api.body
@@ -1021,7 +1022,15 @@ def book(api):
         comment=body.get("comment") or "",
     )
     if errors.get("slot"):
-        raise error(409, str(errors["slot"]), {"body.start": str(errors["slot"])})
+        # 409 when the time is a slot that was taken; 422 when it is no slot
+        # one may book (past, too soon, too far, not a slot time).
+        start = parse_datetime(body["start"])
+        day = appointment_type._to_local(start).date()
+        slot = next(
+            (s for s in appointment_type.sudo()._get_slots(day) if s["start"] == start), None
+        )
+        status = 409 if slot and slot["state"] == "taken" else 422
+        raise error(status, str(errors["slot"]), {"body.start": str(errors["slot"])})
     user_errors(errors)
     return 201, appointment.with_env(env)._api_values()
 

@@ -19,9 +19,10 @@ def parse_day(value):
     if not isinstance(value, str) or not DATE_PATTERN.fullmatch(value):
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return None
+    return day if 1900 <= day.year <= 9998 else None
 
 
 def parse_start(value):
@@ -30,9 +31,11 @@ def parse_start(value):
     if not isinstance(value, str) or not START_PATTERN.fullmatch(value):
         return None
     try:
-        return datetime.strptime(value, "%Y-%m-%dT%H:%MZ")
+        start = datetime.strptime(value, "%Y-%m-%dT%H:%MZ")
     except ValueError:
         return None
+    # Far years overflow on the way to the clinic's time zone: no slot there.
+    return start if 1900 <= start.year <= 9998 else None
 
 
 def format_start(value):
