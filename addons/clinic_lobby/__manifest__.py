@@ -16,6 +16,7 @@
         "views/clinic_lobby_views.xml",
         "views/clinic_lobby_menus.xml",
         "views/clinic_lobby_templates.xml",
+        "views/res_config_settings_views.xml",
     ],
     "demo": [
         "demo/clinic_lobby_demo.xml",

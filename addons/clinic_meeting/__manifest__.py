@@ -14,8 +14,10 @@
         "views/clinic_pro_views.xml",
         "views/clinic_meeting_views.xml",
         "views/clinic_meeting_menus.xml",
+        "views/clinic_audit_log_views.xml",
         "views/res_config_settings_views.xml",
         "views/clinic_meeting_templates.xml",
+        "views/portal_templates.xml",
     ],
     "demo": ["demo/clinic_meeting_demo.xml"],
     "assets": {

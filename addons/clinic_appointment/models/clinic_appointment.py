@@ -527,6 +527,7 @@ class ClinicAppointment(models.Model):
             meeting._lock_for_update()
             patient.write({"guest_id": self.guest_id.id, "left_at": False})
             meeting._notify_changed()
+        self.env["clinic.audit.log"]._log("opened", self, guest=self.guest_id)
         return meeting, self.guest_id
 
     def _lock_for_update(self):

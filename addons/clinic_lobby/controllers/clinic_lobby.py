@@ -130,6 +130,7 @@ class ClinicLobbyController(http.Controller):
     def lobby_meeting(self, lobby_slug, meeting_id, **kwargs):
         """The patient's meeting page: waiting room, then the visit."""
         lobby_sudo, meeting_sudo = self._get_own_meeting_sudo(lobby_slug, meeting_id)
+        request.env["clinic.audit.log"]._log("opened", meeting_sudo)
         response = request.render(
             "clinic_lobby.lobby_meeting",
             {

@@ -13,6 +13,7 @@ SLUG_MAX_LENGTH = 64
 CHECK_IN_KEY_LIFETIME = timedelta(minutes=10)
 # Waiting longer than this (hours), a walk-in is taken for gone; see the cron.
 ABANDONED_AFTER_HOURS = 6
+WALK_IN_RETENTION_DAYS = 30
 
 
 class ClinicLobby(models.Model):
@@ -185,6 +186,7 @@ class ClinicLobby(models.Model):
             # The same form is being submitted concurrently: let Odoo retry the
             # request, which then finds the other submission's meeting.
             raise ConcurrencyError("Concurrent check-in with the same form") from error
+        self.env["clinic.audit.log"]._log("checked_in", meeting, guest=guest)
         meeting._notify_changed()
         return meeting, {}
 
@@ -208,6 +210,46 @@ class ClinicLobby(models.Model):
         )
         abandoned.action_cancel()
         return abandoned
+
+    @api.model
+    def _cron_erase_walk_in_personal_data(self, limit=500):
+        """Erase the personal data of walk-in meetings ended more than
+        ``clinic_lobby.walk_in_retention_days`` days ago (30 by default): the
+        patient's name and date of birth, their guest and the call's channel
+        (its messages). Times and states stay, for the statistics.
+        """
+        days = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("clinic_lobby.walk_in_retention_days", WALK_IN_RETENTION_DAYS)
+        )
+        Meeting = self.env["clinic.meeting"].sudo()
+        meetings = Meeting.search(
+            [
+                ("lobby_id", "!=", False),
+                ("state", "in", ("done", "cancelled")),
+                ("ended_at", "<", fields.Datetime.now() - timedelta(days=days)),
+                ("personal_data_erased_at", "=", False),
+            ],
+            limit=limit,
+        )
+        if not meetings:
+            return meetings
+        patients = meetings.participant_ids.filtered(lambda p: p.role == "patient")
+        guests = patients.guest_id
+        meetings._unlink_call_channel()
+        patients.write({"name": "-", "birthdate": False, "guest_id": False, "partner_id": False})
+        meetings.write({"name": "-", "personal_data_erased_at": fields.Datetime.now()})
+        # A guest still used elsewhere (another meeting, a visit) stays.
+        used = (
+            self.env["clinic.meeting.participant"]
+            .sudo()
+            .search([("guest_id", "in", guests.ids)])
+            .guest_id
+        )
+        (guests - used).sudo().unlink()
+        self.env["clinic.audit.log"]._log("erased", meetings)
+        return meetings
 
     def _get_pro_dashboard_meetings(self, pro):
         """Meetings of these lobbies that ``pro`` sees on their dashboard.

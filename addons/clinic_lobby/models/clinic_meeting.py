@@ -15,6 +15,13 @@ class ClinicMeeting(models.Model):
         "submission of the same form finds this meeting instead of creating another.",
     )
 
+    personal_data_erased_at = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="When the walk-in's name, date of birth and guest were erased "
+        "(after the retention period set in the settings); times stay for the statistics.",
+    )
+
     _check_in_key_uniq = models.Constraint(
         "UNIQUE(check_in_key)", "This check-in form was already submitted."
     )

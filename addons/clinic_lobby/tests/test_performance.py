@@ -5,17 +5,19 @@ from .common import ClinicLobbyCommon, ClinicLobbyHttpCommon
 # Query budgets. They must not grow with the number of meetings: each test
 # checks the same budget with 1 and with 100 patients already queued.
 # lobby._check_in: active-meeting and form-key look-ups, the lobby's company,
-# guest, meeting and patient inserts, stored computes, bus notifications.
-CHECK_IN_QUERIES = 9
+# guest, meeting and patient inserts, stored computes, the audit line, bus
+# notifications.
+CHECK_IN_QUERIES = 10
 # The whole POST /lobby/<slug>/check-in request: the above plus the session,
 # the lobby look-up, the guest cookie and the CSRF check.
-CHECK_IN_POST_QUERIES = 20
+CHECK_IN_POST_QUERIES = 22
 # pro._get_dashboard_data: lobbies, queue, in progress, mine, current, then
 # every shown meeting, participant, pro and lobby read once, in batch.
 DASHBOARD_QUERIES = 12
 # meeting.action_join by a pro: the pro, the access check, the row lock, the
-# participant insert, the state change, the call hang-ups and bus notifications.
-JOIN_QUERIES = 15
+# participant insert, the state change, the audit line, the call hang-ups and
+# bus notifications.
+JOIN_QUERIES = 16
 
 
 @tagged("post_install", "-at_install")

@@ -1,3 +1,4 @@
+from . import clinic_audit_log
 from . import clinic_pro
 from . import clinic_meeting
 from . import clinic_meeting_participant

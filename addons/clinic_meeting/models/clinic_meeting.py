@@ -141,6 +141,7 @@ class ClinicMeeting(models.Model):
                 continue
             meeting.participant_ids.filtered(lambda p: not p.left_at).left_at = now
             meeting.write({"state": "cancelled", "ended_at": now})
+            self.env["clinic.audit.log"]._log("cancelled", meeting)
         self._call_end_sessions()
         self._notify_changed()
         return True
@@ -217,6 +218,7 @@ class ClinicMeeting(models.Model):
             )
         if state == "waiting":
             self.write({"state": "in_progress", "first_pro_joined_at": now})
+        self.env["clinic.audit.log"]._log("joined", self, detail=pro.name)
         self._notify_changed()
         return participant
 
@@ -233,6 +235,7 @@ class ClinicMeeting(models.Model):
         if state == "in_progress" and not still_in:
             self.participant_ids.filtered(lambda p: not p.left_at).left_at = now
             self.write({"state": "done", "ended_at": now})
+        self.env["clinic.audit.log"]._log("left", self, detail=pro.name)
         self._call_end_sessions()
         self._notify_changed()
         return True
@@ -245,6 +248,7 @@ class ClinicMeeting(models.Model):
         self.participant_ids.filtered(lambda p: p.role == "patient" and not p.left_at).left_at = now
         if state == "waiting":
             self.write({"state": "cancelled", "ended_at": now})
+        self.env["clinic.audit.log"]._log("left", self, detail="patient")
         self._call_end_sessions()
         self._notify_changed()
         return True

@@ -10,6 +10,12 @@ class ResConfigSettings(models.TransientModel):
         help="The STUN and TURN servers the browsers of a video visit are given.",
     )
     clinic_call_has_turn = fields.Boolean(compute="_compute_clinic_call_ice_servers")
+    clinic_audit_retention_days = fields.Integer(
+        string="Keep the audit trail (days)",
+        config_parameter="clinic_meeting.audit_retention_days",
+        default=6 * 366,
+        help="Lines of the audit trail older than this are dropped (HIPAA: six years).",
+    )
 
     @api.depends("use_twilio_rtc_servers", "twilio_account_sid", "twilio_account_token")
     def _compute_clinic_call_ice_servers(self):

@@ -268,6 +268,7 @@ class ClinicTherapySession(models.Model):
                 )
             meeting._notify_changed()
         if not was_present:
+            self.env["clinic.audit.log"]._log("joined", self, detail=role)
             self.env["clinic.therapy.action"]._post_system(
                 self, self.env._("%(name)s joined the session", name=partner.name)
             )

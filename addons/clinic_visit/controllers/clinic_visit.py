@@ -106,6 +106,7 @@ class ClinicVisitController(http.Controller):
             else:
                 return self._new_device(participant_sudo, guest)
         values["room_props"] = self._room_props(participant_sudo)
+        request.env["clinic.audit.log"]._log("opened", visit_sudo, detail=participant_sudo.role)
         return private_response(request.render("clinic_visit.visit_room", values))
 
     def _new_device(self, participant_sudo, guest):
@@ -260,7 +261,6 @@ class ClinicVisitController(http.Controller):
         auth="public",
         methods=["GET"],
         sitemap=False,
-        readonly=True,
     )
     @add_guest_to_context
     def visit_document(self, visit_token, participant_token, message_id, **kwargs):
@@ -271,6 +271,11 @@ class ClinicVisitController(http.Controller):
         )
         if not message_sudo:
             raise request.not_found()
+        request.env["clinic.audit.log"]._log(
+            "downloaded",
+            participant_sudo.visit_id,
+            detail=f"document {message_sudo.id} by the {participant_sudo.role}",
+        )
         return request.make_response(
             base64.b64decode(message_sudo.file_data or b""),
             headers=[

@@ -636,6 +636,7 @@ class ClinicVisit(models.Model):
                 channels,
             )
             visit.write({"name": "-", "killed_at": now, "killed_by_id": self.env.uid})
+            self.env["clinic.audit.log"]._log("killed", visit, detail=reason)
             visit._notify_pro()
         return True
 

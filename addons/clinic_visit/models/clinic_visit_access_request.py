@@ -76,6 +76,9 @@ class ClinicVisitAccessRequest(models.Model):
             # The old device's page hears that it was replaced.
             visit._bus_send("clinic.visit/replaced", {"participant_id": participant.id})
         self.write({"state": "accepted" if accept else "refused", "decided_at": now})
+        self.env["clinic.audit.log"]._log(
+            "validated" if accept else "refused", visit, detail=f"device request {self.id}"
+        )
         # Any other request for the same link is settled by this decision.
         self._bus_send("clinic.visit/request", {"request_id": self.id, "state": self.state})
         visit._notify_changed()

@@ -18,8 +18,9 @@ POST_MESSAGE_QUERIES = 2
 # user, the guest of the cookie (exists, values) and the link (the participant
 # by its token, its values, its visit), 6 queries; then:
 # GET /visit/<visit token>/<participant token>: the visitor's defaults
-# (ir.default, 2), the devices (ids, values), the layout's user and company.
-PAGE_QUERIES = 13
+# (ir.default, 2), the devices (ids, values), the layout's user and company,
+# the audit line.
+PAGE_QUERIES = 14
 # .../data: the room data above but the visit and participant, already read.
 DATA_CALL_QUERIES = 18
 # .../answer: the answer save above, and the user writing the bus row.
@@ -80,7 +81,7 @@ class TestVisitPerformance(ClinicVisitCommon):
 @tagged("post_install", "-at_install")
 class TestVisitHttpPerformance(ClinicVisitHttpCommon):
     """Budgets of whole requests of a bound patient's browser (1 or 50
-    messages and answers): the visit page 13 queries, its data 18, an answer
+    messages and answers): the visit page 14 queries, its data 18, an answer
     12, a message 9."""
 
     def _assert_budgets(self, count):
