@@ -356,6 +356,13 @@ class TestVisitRouteMatrix(ClinicVisitHttpCommon):
         self.assertTrue(self.env["mail.mail"].search([("email_to", "=", "paula@example.com")]))
         self.assertEqual(self._rpc(f"{self.links['pro']}/kill").result, True)
         self.assertTrue(self.visit.killed_at)
+        # Refused attempts leave no line; the pro's decision and kill do, by the pro.
+        lines = self.env["clinic.audit.log"].search(
+            [("res_model", "=", "clinic.visit"), ("res_id", "=", self.visit.id)], order="id"
+        )
+        self.assertEqual(lines.mapped("action")[-2:], ["refused", "killed"])
+        self.assertEqual(lines[-1].user_id, self._participant("pro").user_id)
+        self.assertTrue(all(line.ip_address for line in lines[-2:]))
 
     def test_backend_rpc_cannot_kill(self):
         """Portal users may call public model methods: ``action_kill`` is not
