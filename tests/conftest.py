@@ -41,6 +41,8 @@ CHROMIUM_ARGS = [
     "--allow-loopback-in-peer-connection",
 ]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+# The log file of the running server process (see the odoo_server_log fixture).
+SERVER_LOG = {}
 
 
 def _free_port():
@@ -55,6 +57,7 @@ def odoo_server(tmp_path_factory):
     config = odoo.tools.config
     port = _free_port()
     log = tmp_path_factory.mktemp("odoo") / "server.log"
+    SERVER_LOG["path"] = log
     cmd = [
         sys.executable,
         "-m",
@@ -94,6 +97,12 @@ def odoo_server(tmp_path_factory):
             errors = [line for line in log.read_text().splitlines() if " ERROR " in line]
             if errors:
                 print(f"Odoo server logged errors ({log}):", *errors[-20:], sep="\n")
+
+
+@pytest.fixture(scope="session")
+def odoo_server_log(odoo_server):
+    """The log file of the server process of ``odoo_server`` (a Path)."""
+    return SERVER_LOG["path"]
 
 
 @pytest.fixture(scope="session")

@@ -137,7 +137,12 @@ class ClinicApiWebhook(models.Model):
         if not webhook_ids:
             return
         # sudo: clinic.api.webhook - any change of the clinic may emit an event
-        webhooks = self.sudo().browse(webhook_ids)
+        # exists(): another process may have deleted a cached webhook since
+        # (its cache is cleared only at its next request): no delivery for it,
+        # rather than a foreign-key error that fails the patient's check-in.
+        webhooks = self.sudo().browse(webhook_ids).exists()
+        if not webhooks:
+            return
         now = fields.Datetime.now()
         payload = json.dumps(data(), sort_keys=True)
         self.env["clinic.api.delivery"].sudo().create(
