@@ -133,8 +133,16 @@ ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID}
 BOOLEAN = {"type": "boolean"}
 BINARY = {"type": "string", "contentMediaType": "application/octet-stream"}
-DATE = {"type": "string", "format": "date"}
-DATETIME = {"type": "string", "format": "date-time"}
+DATE = {
+    "type": "string",
+    "format": "date",
+    "description": "YYYY-MM-DD, from 1900-01-01 to 9998-12-31.",
+}
+DATETIME = {
+    "type": "string",
+    "format": "date-time",
+    "description": "RFC 3339 with a time zone (e.g. 2026-12-03T09:00:00Z), years 1900 to 9998.",
+}
 NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
 ERROR_SCHEMA = obj(
     {
