@@ -1158,3 +1158,13 @@ def test_openapi_page_renders_every_operation(openapi, odoo_server):
     assert page.count('<section class="border-top') == sum(map(len, openapi["paths"].values()))
     body = json.dumps(openapi)
     assert "Traceback" not in page and "Traceback" not in body
+
+
+def test_screenshot_of_the_api_reference(new_page, screenshot):
+    """The README's picture of the readable reference at /api/v1/docs."""
+    page = new_page("/api/v1/docs")
+    expect(page.locator("h1")).to_have_text("Clinic Telehealth partner API")
+    expect(page.locator("section#check_in")).to_contain_text("/api/v1/lobbies/{lobby_id}/check-ins")
+    # The top of the page: the introduction and the first operations.
+    page.evaluate("document.querySelectorAll('section:nth-of-type(n+4)').forEach(s => s.remove())")
+    screenshot(page, "api-reference")

@@ -8,6 +8,38 @@ from odoo.addons.mail.tools.discuss import add_guest_to_context
 from . import api
 
 
+def describe_schema(schema):
+    """A JSON schema in a few words, for people: "string, 100 at most"."""
+    if not isinstance(schema, dict):
+        return ""
+    kinds = schema.get("type", "")
+    kinds = " or ".join(kinds) if isinstance(kinds, list) else kinds
+    if kinds == "array":
+        kinds = f"list of {describe_schema(schema.get('items', {})) or 'values'}"
+    if kinds == "object" and schema.get("properties"):
+        kinds = "object (" + ", ".join(schema["properties"]) + ")"
+    notes = []
+    if schema.get("format"):
+        notes.append(schema["format"])
+    if "enum" in schema:
+        notes.append("one of " + ", ".join(map(str, schema["enum"])))
+    if "pattern" in schema:
+        notes.append(f"matching {schema['pattern']}")
+    if schema.get("minLength") == 1:
+        notes.append("not empty")
+    elif "minLength" in schema:
+        notes.append(f"at least {schema['minLength']} characters")
+    if "maxLength" in schema:
+        notes.append(f"{schema['maxLength']} characters at most")
+    if "minimum" in schema and schema["minimum"] > 0:
+        notes.append(f"from {schema['minimum']}")
+    if "maximum" in schema and schema["maximum"] < api.MAX_ID:
+        notes.append(f"up to {schema['maximum']}")
+    if "default" in schema:
+        notes.append(f"default {json.dumps(schema['default'])}")
+    return ", ".join([kinds, *notes]) if kinds else ", ".join(notes)
+
+
 class ClinicApiController(http.Controller):
     """The partner API's routes (one per declared path), its OpenAPI
     document and reference page, the JSON 404 of unknown API paths, and the
@@ -32,7 +64,10 @@ class ClinicApiController(http.Controller):
     )
     def openapi_page(self):
         document = api.openapi_document(request.httprequest.host_url.rstrip("/"))
-        return request.render("clinic_api.api_reference", {"document": document, "json": json})
+        return request.render(
+            "clinic_api.api_reference",
+            {"document": document, "json": json, "describe": describe_schema},
+        )
 
     @http.route(
         [api.PREFIX, f"{api.PREFIX}/<path:subpath>"],
