@@ -226,7 +226,7 @@ def test_the_demo_day_view_form_and_confirmation(new_page, login, screenshot, un
     screenshot(stranger, "appointment-day")
     # 2:00 PM on a fresh database; a later free time where earlier runs booked it.
     free = stranger.locator(".o_clinic_appointment_slot_free")
-    chosen = free.filter(has_text="2:00")
+    chosen = free.filter(has_text=re.compile(r"^\s*2:00\s*PM\s*$"))
     slot = chosen if chosen.count() else free.last
     time = " ".join(slot.inner_text().split())  # "2:00 PM": English (US) reads 12 hours
     end = (datetime.strptime(time, "%I:%M %p") + timedelta(minutes=30)).strftime("%I:%M %p")
