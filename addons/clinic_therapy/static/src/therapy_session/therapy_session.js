@@ -8,6 +8,13 @@ import { VideoCall } from "@clinic_meeting/video_call/video_call";
 const POLL_INTERVAL = 5000;
 const BATCH_MAX = 200;
 export const ICONS = { heart: "❤️", smile: "😊", sad: "😢", angry: "😠" };
+// What a screen reader says of each reaction button.
+const ICON_LABELS = {
+    heart: _t("React with a heart"),
+    smile: _t("React with a smile"),
+    sad: _t("React with a sad face"),
+    angry: _t("React with an angry face"),
+};
 
 function newClientId() {
     return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
@@ -377,6 +384,10 @@ export class TherapySession extends Component {
 
     reply(message) {
         this.state.replyTo = { id: message.id, body: message.body, user: message.user };
+    }
+
+    iconLabel(icon) {
+        return ICON_LABELS[icon] || icon;
     }
 
     get iconEntries() {
