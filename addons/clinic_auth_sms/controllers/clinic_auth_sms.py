@@ -179,7 +179,7 @@ class ClinicAuthSmsController(http.Controller):
             "type": CREDENTIAL_TYPE,
             "login": None,  # set by res.users._login once the code is checked
             "clinic_sms_token": token,
-            "clinic_sms_code": code[:32],
+            "clinic_sms_code": code[:32] if isinstance(code, str) else "",
         }
         try:
             auth_info = request.session.authenticate(request.env, credential)

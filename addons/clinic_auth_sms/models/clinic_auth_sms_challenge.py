@@ -191,7 +191,8 @@ class ClinicAuthSmsChallenge(models.Model):
             ``last_name``, and a message per field that is wrong
         """
         values, errors = {}, {}
-        phone = (phone or "").strip()
+        # a form field sent as a file upload is no text: as if left empty
+        phone = (phone if isinstance(phone, str) else "").strip()
         if not phone:
             errors["phone"] = self.env._("Please enter your phone number.")
         elif len(phone) > PHONE_MAX_LENGTH or not (number := self._normalize_phone(phone)):
@@ -202,7 +203,7 @@ class ClinicAuthSmsChallenge(models.Model):
         else:
             values["phone"] = number
 
-        last_name = re.sub(r"\s+", " ", last_name or "").strip()
+        last_name = re.sub(r"\s+", " ", last_name if isinstance(last_name, str) else "").strip()
         if not last_name:
             errors["last_name"] = self.env._("Please enter your last name.")
         elif len(last_name) > LAST_NAME_MAX_LENGTH:

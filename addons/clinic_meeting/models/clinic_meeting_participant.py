@@ -109,7 +109,7 @@ class ClinicMeetingParticipant(models.Model):
         """
         values, errors = self._parse_patient_name(name)
 
-        birthdate = (birthdate or "").strip()
+        birthdate = (birthdate if isinstance(birthdate, str) else "").strip()
         today = fields.Date.context_today(self)
         if not birthdate:
             errors["birthdate"] = self.env._("Please enter your date of birth.")
