@@ -31,7 +31,8 @@ class ClinicPro(models.Model):
         everything = queue | in_progress | mine | current
         # Read all meetings' participants and lobbies at once.
         everything.participant_ids.mapped("birthdate")
-        everything.lobby_id.mapped("name")
+        # sudo: clinic.lobby - see _dashboard_meeting_values
+        everything.lobby_id.sudo().mapped("name")
         return {
             "is_pro": True,
             "pro": {"id": self.id, "name": self.name},
@@ -51,7 +52,9 @@ class ClinicPro(models.Model):
             "id": meeting.id,
             "name": meeting.name,
             "state": meeting.state,
-            "lobby": meeting.lobby_id.name or "",
+            # sudo: clinic.lobby - the name of the lobby of a meeting the pro
+            # reaches, even after they left that lobby (its rule hides it then)
+            "lobby": meeting.lobby_id.sudo().name or "",
             "age": patient.age if patient.birthdate else None,
             "checked_in_at": fields.Datetime.to_string(meeting.checked_in_at),
             "first_pro_joined_at": fields.Datetime.to_string(meeting.first_pro_joined_at),

@@ -34,6 +34,19 @@ class TestLobbyAccessRights(ClinicLobbyCommon):
         self.assertEqual([m["name"] for m in data["queue"]], ["Gamma Patient"])
         self.assertEqual([lobby["name"] for lobby in data["lobbies"]], ["Gamma's Office"])
 
+    def test_a_pro_removed_from_a_lobby_keeps_their_dashboard(self):
+        """Their past meetings there stay under My meetings, with the lobby's
+        name; the lobby's queue is no longer theirs."""
+        meeting = self._check_in()
+        meeting._join_pro(self.pro_a)
+        meeting._leave_pro(self.pro_a)
+        self.lobby_a.pro_ids = [(3, self.pro_a.id)]
+        waiting = self._check_in(name="Still Waiting")
+        data = self.pro_a.with_user(self.user_pro_a)._get_dashboard_data()
+        mine = {m["id"]: m for m in data["my_meetings"]}
+        self.assertEqual(mine[meeting.id]["lobby"], "Alpha & Beta's Office")
+        self.assertNotIn(waiting.id, [m["id"] for m in data["queue"]])
+
     @users("test_portal")
     def test_portal_user_without_profile_sees_nothing(self):
         self._check_in(lobby=self.lobby_a.sudo())
