@@ -44,13 +44,14 @@ class IrHttp(models.AbstractModel):
         """Drop a malformed guest cookie (``dgid``): ``mail.guest`` parses it
         with ``int()`` and ``consteq``, which raise on ``abc|def``, an id out of
         PostgreSQL's range or a non-ASCII token. The visitor is then no guest."""
-        super()._sanitize_cookies(cookies)
+        result = super()._sanitize_cookies(cookies)
         name = cls.pool["mail.guest"]._cookie_name
         value = cookies.get(name)
         if value is not None and not (
             GUEST_COOKIE.fullmatch(value) and int(value.split("|", 1)[0]) <= MAX_ID
         ):
             cookies.pop(name)
+        return result
 
     @classmethod
     def _match(cls, path_info):

@@ -8,7 +8,7 @@ check-in form, one booking form or one batch of chat messages race on a
 unique key, and the loser's INSERT carries the patient's name, email or
 message. A filter on that logger keeps the statement, the error and the
 constraint's name, and replaces the values: string literals by ``'?'``, the
-values of a DETAIL by ``(?)``.
+values of a DETAIL by ``(?)``, a value the error quotes by ``"?"``.
 """
 
 import logging
@@ -18,6 +18,9 @@ import re
 _LITERAL = re.compile(r"E?'(?:[^'\\]|''|\\.)*'", re.DOTALL)
 # DETAIL:  Key (check_in_key)=(...) already exists. / Failing row contains (...).
 _DETAIL_VALUES = re.compile(r"(\)=|Failing row contains )\((?:[^()]|\([^()]*\))*\)")
+# a value quoted by an error: invalid input syntax for type date: "..."
+# (names of constraints, columns and tables are quoted too, never after ": ")
+_QUOTED_VALUE = re.compile(r': "(?:[^"]|"")*"')
 
 
 def redact_refused_query(value):
@@ -28,7 +31,8 @@ def redact_refused_query(value):
         value = str(value)
     if not isinstance(value, str):
         return value
-    return _DETAIL_VALUES.sub(r"\1(?)", _LITERAL.sub("'?'", value))
+    value = _DETAIL_VALUES.sub(r"\1(?)", _LITERAL.sub("'?'", value))
+    return _QUOTED_VALUE.sub(': "?"', value)
 
 
 class RefusedQueryFilter(logging.Filter):
