@@ -192,9 +192,13 @@ def commit_env(odoo_server):
 
     @contextlib.contextmanager
     def env_context():
-        registry = Registry(odoo.tools.config["db_name"][0])
+        # As Odoo runs a request: hear the other processes' invalidations
+        # first, and signal this one's after the commit, so that the server
+        # process drops what it cached (system parameters, webhooks...).
+        registry = Registry(odoo.tools.config["db_name"][0]).check_signaling()
         with registry.cursor() as cr:
             yield api.Environment(cr, api.SUPERUSER_ID, {})
+        registry.signal_changes()
 
     return env_context
 
