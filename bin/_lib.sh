@@ -49,6 +49,17 @@ find_odoo() {
   (see README.md, section 'Run it'; for Docker, see docker/)"
 }
 
+# A script that runs Odoo's command line, as odoo-bin does. Serving with
+# `python -m odoo` works with workers = 0 only: a prefork server starts its
+# gevent (websocket) worker by running its own argv[0] again, which for
+# `-m odoo` is odoo/__main__.py run as a file, and fails at its first import.
+odoo_launcher() {
+    local launcher=$DATA/odoo-launcher.py
+    mkdir -p "$DATA"
+    printf 'import odoo.cli\n\nif __name__ == "__main__":\n    odoo.cli.main()\n' > "$launcher"
+    echo "$launcher"
+}
+
 # --- Python environment ----------------------------------------------------
 # A virtualenv that sees Odoo's interpreter packages (--system-site-packages)
 # and adds ours: the runtime libraries of our modules, and the test tools.
