@@ -20,8 +20,8 @@ class ClinicMeeting(models.Model):
         help="The patient's one-time entry link of a check-in made through the API.",
     )
 
-    def _api_values(self):
-        """What the partner API shows of a meeting."""
+    def _api_summary(self):
+        """A meeting's ids, state and times: what a webhook says of it."""
         self.ensure_one()
         return {
             "id": self.id,
@@ -32,6 +32,13 @@ class ClinicMeeting(models.Model):
             "checked_in_at": format_datetime(self.checked_in_at),
             "first_pro_joined_at": format_datetime(self.first_pro_joined_at),
             "ended_at": format_datetime(self.ended_at),
+        }
+
+    def _api_values(self):
+        """What the partner API shows of a meeting: the summary and who is in it."""
+        self.ensure_one()
+        return {
+            **self._api_summary(),
             "participant_count": self.participant_count,
             "pro_count": self.pro_count,
             "participants": [
@@ -49,19 +56,7 @@ class ClinicMeeting(models.Model):
 
     def _api_event_values(self):
         """What a webhook says of a meeting: ids, state and times only."""
-        self.ensure_one()
-        return {
-            "meeting": {
-                "id": self.id,
-                "state": self.state,
-                "lobby_id": self.lobby_id.id or None,
-                "visit_id": self.visit_id.id or None,
-                "appointment_id": self.appointment_id.id or None,
-                "checked_in_at": format_datetime(self.checked_in_at),
-                "first_pro_joined_at": format_datetime(self.first_pro_joined_at),
-                "ended_at": format_datetime(self.ended_at),
-            }
-        }
+        return {"meeting": self._api_summary()}
 
     def _api_new_entry_link(self):
         """A one-time link that lets the patient's browser into the meeting
