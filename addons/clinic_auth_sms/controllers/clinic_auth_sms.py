@@ -43,6 +43,13 @@ class ClinicAuthSmsController(http.Controller):
     def _set_notice(self, message, notice_type="danger"):
         request.session[NOTICE_KEY] = {"type": notice_type, "message": message}
 
+    @staticmethod
+    def _local_path(redirect):
+        """``redirect`` if it is a path of this site, else None."""
+        if isinstance(redirect, str) and redirect.startswith("/") and not redirect.startswith("//"):
+            return redirect
+        return None
+
     def _redirect_after_login(self, uid=None):
         redirect = request.session.pop(REDIRECT_KEY, None) or DEFAULT_REDIRECT
         if uid is None:
@@ -69,6 +76,9 @@ class ClinicAuthSmsController(http.Controller):
             {
                 "values": values or {},
                 "errors": errors or {},
+                # Also sent back by the form: a request of the previous page
+                # still running may save the session without it.
+                "redirect": request.session.get(REDIRECT_KEY) or "",
                 "phone_help": request.env._(
                     "Starting with + and the country code if it is not a number from %(country)s.",
                     country=country.name,
@@ -90,7 +100,7 @@ class ClinicAuthSmsController(http.Controller):
 
         ``redirect`` is a local path to go to once logged in (default /my).
         """
-        if redirect and redirect.startswith("/") and not redirect.startswith("//"):
+        if redirect := self._local_path(redirect):
             request.session[REDIRECT_KEY] = redirect
         if not request.env.user._is_public():
             return self._redirect_after_login()
@@ -105,7 +115,7 @@ class ClinicAuthSmsController(http.Controller):
         website=True,
         sitemap=False,
     )
-    def patient_login_send(self, phone="", last_name="", csrf_token="", **kwargs):
+    def patient_login_send(self, phone="", last_name="", csrf_token="", redirect=None, **kwargs):
         """Send a code when a patient has this phone number and last name.
 
         Whether or not there is such a patient, the visitor lands on the code
@@ -123,6 +133,8 @@ class ClinicAuthSmsController(http.Controller):
         if errors:
             return self._render_login({"phone": phone, "last_name": last_name}, errors)
         request.session[CHALLENGE_KEY] = challenge_sudo.token
+        if redirect := self._local_path(redirect):
+            request.session[REDIRECT_KEY] = redirect
         return request.redirect("/patient/login/code")
 
     @http.route(
