@@ -208,11 +208,6 @@ def parse_datetime(value):
     return parsed if MIN_DAY <= parsed.date() <= MAX_DAY else None
 
 
-def format_datetime(value):
-    """An Odoo (naive UTC) datetime as RFC 3339, or None."""
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
-
-
 def validate(value, schema, path="body"):  # noqa: C901 - one branch a keyword
     """Check ``value`` against the subset of JSON Schema this API uses.
 

@@ -13,6 +13,7 @@ from psycopg2.errors import UniqueViolation
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 
+from ..tools import format_datetime
 from .api import (
     BOOLEAN,
     DATE,
@@ -22,7 +23,6 @@ from .api import (
     NULLABLE_ID,
     array,
     error,
-    format_datetime,
     integer,
     obj,
     operation,

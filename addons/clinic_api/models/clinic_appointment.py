@@ -1,6 +1,6 @@
 from odoo import api, models
 
-from ..controllers.api import format_datetime
+from ..tools import format_datetime
 
 
 class ClinicAppointment(models.Model):

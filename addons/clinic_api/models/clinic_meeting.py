@@ -4,7 +4,7 @@ import secrets
 from odoo import api, fields, models
 from odoo.tools import consteq
 
-from ..controllers.api import format_datetime
+from ..tools import format_datetime
 
 ENTRY_LIFETIME_HOURS = 12
 ENTRY_TOKEN = re.compile(r"[\w-]{43}")
